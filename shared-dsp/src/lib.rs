@@ -1,0 +1,21 @@
+//! Stem Suite DSP: everything both plugins, the command-line tool, the tests and the
+//! benchmarks share. No plugin framework in here.
+//!
+//! Conventions: `new()` allocates, `set_sample_rate()`/`resize()` are called from a plugin's
+//! `initialize()`, and `reset()`/`process()` never allocate. Gains are linear inside (`_gain`),
+//! dB on screen (`_db`).
+
+pub mod balance;
+pub mod bands;
+pub mod dynamics;
+pub mod eq;
+pub mod filter;
+pub mod link;
+pub mod loudness;
+pub mod masking;
+pub mod meters;
+pub mod role;
+pub mod snapshot;
+pub mod spectrum;
+pub mod strip;
+pub mod width;
