@@ -1,1 +1,323 @@
-//! (in progress)
+//! Loudness and true peak after ITU-R BS.1770-5 and EBU R128 / Tech 3341, through the
+//! `ebur128` crate (a port of libebur128).
+//!
+//! `ebur128` runs in `Mode::HISTOGRAM`, where adding frames and reading loudness make no
+//! allocation. Reading short-term loudness from it re-sums a 3 s window on every call, which
+//! is too dear to do often on the audio thread, so this meter feeds `ebur128` in chunks that
+//! end exactly on 100 ms boundaries, reads the energy of each finished 100 ms block once
+//! (`loudness_window(100)`, a 100 ms sum), and keeps momentary (4 blocks) and short-term
+//! (30 blocks) loudness as running means of those block energies. That is exactly how
+//! BS.1770 builds its gating blocks (100 ms hop), so the values match `ebur128`'s own
+//! (checked in the tests) and are updated every 100 ms.
+
+use ebur128::{EbuR128, Mode};
+
+/// Number of 100 ms blocks in the short-term window (3 s).
+const SHORTTERM_BLOCKS: usize = 30;
+/// Number of 100 ms blocks in the momentary window (400 ms).
+const MOMENTARY_BLOCKS: usize = 4;
+
+/// Errors from setting up a [`LoudnessMeter`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoudnessError {
+    /// The sample rate is outside what the meter supports (16 Hz to 2.8 MHz in `ebur128`).
+    UnsupportedSampleRate(u32),
+    /// The channel count is not 1 or 2.
+    UnsupportedChannels(usize),
+}
+
+impl std::fmt::Display for LoudnessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoudnessError::UnsupportedSampleRate(rate) => write!(
+                f,
+                "sample rate {rate} Hz is not supported by the loudness meter; use 8 kHz to 768 kHz"
+            ),
+            LoudnessError::UnsupportedChannels(n) => write!(
+                f,
+                "{n} channels given to the loudness meter; it measures mono or stereo only"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoudnessError {}
+
+/// Converts a mean-square K-weighted energy to LUFS (BS.1770: -0.691 + 10 log10(z)).
+pub fn energy_to_lufs(energy: f64) -> f32 {
+    if energy > 0.0 {
+        (-0.691 + 10.0 * energy.log10()) as f32
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
+fn lufs_to_energy(lufs: f64) -> f64 {
+    if lufs.is_finite() {
+        10f64.powf((lufs + 0.691) / 10.0)
+    } else {
+        0.0
+    }
+}
+
+/// Momentary, short-term and integrated loudness and true peak of a mono or stereo signal.
+pub struct LoudnessMeter {
+    meter: EbuR128,
+    num_channels: usize,
+    samples_per_block: usize,
+    /// Frames fed since the last 100 ms boundary.
+    frames_in_block: usize,
+    /// Energies of the last [`SHORTTERM_BLOCKS`] 100 ms blocks, a ring.
+    block_energy: [f64; SHORTTERM_BLOCKS],
+    next_block: usize,
+    momentary_lufs: f32,
+    shortterm_lufs: f32,
+    /// Largest true peak (linear) since it was last taken.
+    true_peak_gain: f32,
+    /// Largest sample peak (linear) since it was last taken.
+    sample_peak_gain: f32,
+}
+
+impl LoudnessMeter {
+    /// A meter for `num_channels` (1 or 2) at `sample_rate_hz`. Allocates.
+    pub fn new(sample_rate_hz: u32, num_channels: usize) -> Result<Self, LoudnessError> {
+        if !(1..=2).contains(&num_channels) {
+            return Err(LoudnessError::UnsupportedChannels(num_channels));
+        }
+        if !(8_000..=768_000).contains(&sample_rate_hz) {
+            return Err(LoudnessError::UnsupportedSampleRate(sample_rate_hz));
+        }
+        let mode = Mode::I | Mode::S | Mode::TRUE_PEAK | Mode::HISTOGRAM;
+        let meter = EbuR128::new(num_channels as u32, sample_rate_hz, mode)
+            .map_err(|_| LoudnessError::UnsupportedSampleRate(sample_rate_hz))?;
+        let mut this = Self {
+            meter,
+            num_channels,
+            samples_per_block: (sample_rate_hz as usize + 5) / 10,
+            frames_in_block: 0,
+            block_energy: [0.0; SHORTTERM_BLOCKS],
+            next_block: 0,
+            momentary_lufs: f32::NEG_INFINITY,
+            shortterm_lufs: f32::NEG_INFINITY,
+            true_peak_gain: 0.0,
+            sample_peak_gain: 0.0,
+        };
+        this.reset();
+        Ok(this)
+    }
+
+    /// Number of channels measured.
+    pub fn num_channels(&self) -> usize {
+        self.num_channels
+    }
+
+    /// Forgets everything measured. Does not allocate.
+    pub fn reset(&mut self) {
+        self.meter.reset();
+        self.frames_in_block = 0;
+        self.block_energy = [0.0; SHORTTERM_BLOCKS];
+        self.next_block = 0;
+        self.momentary_lufs = f32::NEG_INFINITY;
+        self.shortterm_lufs = f32::NEG_INFINITY;
+        self.true_peak_gain = 0.0;
+        self.sample_peak_gain = 0.0;
+    }
+
+    /// Measures a block. `right` is ignored for a mono meter and required for a stereo one
+    /// (a stereo meter given `None` measures `left` on both channels). Samples must be finite
+    /// (the Strip sanitises its input); the block may have any length. Does not allocate.
+    pub fn process(&mut self, left: &[f32], right: Option<&[f32]>) {
+        let right = right.unwrap_or(left);
+        let mut start = 0;
+        while start < left.len() {
+            let take = (self.samples_per_block - self.frames_in_block).min(left.len() - start);
+            let l = &left[start..start + take];
+            let r = &right[start..start + take];
+            let result = if self.num_channels == 2 {
+                self.meter.add_frames_planar_f32(&[l, r])
+            } else {
+                self.meter.add_frames_planar_f32(&[l])
+            };
+            if result.is_ok() {
+                for ch in 0..self.num_channels as u32 {
+                    let tp = self.meter.prev_true_peak(ch).unwrap_or(0.0) as f32;
+                    let sp = self.meter.prev_sample_peak(ch).unwrap_or(0.0) as f32;
+                    self.true_peak_gain = self.true_peak_gain.max(tp);
+                    self.sample_peak_gain = self.sample_peak_gain.max(sp);
+                }
+            }
+            self.frames_in_block += take;
+            start += take;
+            if self.frames_in_block == self.samples_per_block {
+                self.frames_in_block = 0;
+                self.finish_block();
+            }
+        }
+    }
+
+    fn finish_block(&mut self) {
+        let lufs = self.meter.loudness_window(100).unwrap_or(f64::NEG_INFINITY);
+        self.block_energy[self.next_block] = lufs_to_energy(lufs);
+        self.next_block = (self.next_block + 1) % SHORTTERM_BLOCKS;
+        let mut momentary = 0.0;
+        let mut shortterm = 0.0;
+        for age in 0..SHORTTERM_BLOCKS {
+            let idx = (self.next_block + SHORTTERM_BLOCKS - 1 - age) % SHORTTERM_BLOCKS;
+            shortterm += self.block_energy[idx];
+            if age < MOMENTARY_BLOCKS {
+                momentary += self.block_energy[idx];
+            }
+        }
+        self.momentary_lufs = energy_to_lufs(momentary / MOMENTARY_BLOCKS as f64);
+        self.shortterm_lufs = energy_to_lufs(shortterm / SHORTTERM_BLOCKS as f64);
+    }
+
+    /// Momentary loudness (last 400 ms, updated every 100 ms), LUFS; `-inf` for silence.
+    pub fn momentary_lufs(&self) -> f32 {
+        self.momentary_lufs
+    }
+
+    /// Short-term loudness (last 3 s, updated every 100 ms), LUFS; `-inf` for silence.
+    pub fn shortterm_lufs(&self) -> f32 {
+        self.shortterm_lufs
+    }
+
+    /// Integrated (gated) loudness since the last reset, LUFS; `-inf` before the first
+    /// block above the absolute gate.
+    pub fn integrated_lufs(&self) -> f32 {
+        self.meter.loudness_global().unwrap_or(f64::NEG_INFINITY) as f32
+    }
+
+    /// Largest true peak (dBTP) since the last call, then starts over.
+    pub fn take_true_peak_db(&mut self) -> f32 {
+        let db = gain_to_db(self.true_peak_gain);
+        self.true_peak_gain = 0.0;
+        db
+    }
+
+    /// Largest sample peak (dBFS) since the last call, then starts over.
+    pub fn take_sample_peak_db(&mut self) -> f32 {
+        let db = gain_to_db(self.sample_peak_gain);
+        self.sample_peak_gain = 0.0;
+        db
+    }
+}
+
+/// Linear gain to dB, `-inf` for zero.
+pub fn gain_to_db(gain: f32) -> f32 {
+    20.0 * gain.abs().log10()
+}
+
+/// dB to linear gain.
+pub fn db_to_gain(db: f32) -> f32 {
+    10f32.powf(db / 20.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use std::f32::consts::TAU;
+
+    fn sine(sample_rate: u32, freq: f32, amplitude: f32, seconds: f32) -> Vec<f32> {
+        let n = (sample_rate as f32 * seconds) as usize;
+        (0..n)
+            .map(|i| amplitude * (TAU * freq * i as f32 / sample_rate as f32).sin())
+            .collect()
+    }
+
+    fn feed_in_blocks(meter: &mut LoudnessMeter, l: &[f32], r: &[f32], block: usize) {
+        for (cl, cr) in l.chunks(block).zip(r.chunks(block)) {
+            meter.process(cl, Some(cr));
+        }
+    }
+
+    /// EBU Tech 3341 case 1 and 2: a 1 kHz stereo sine at -23 dBFS (and -33 dBFS) per channel
+    /// reads -23.0 (-33.0) LUFS momentary, short-term and integrated, ±0.1 LU.
+    #[test]
+    fn tech_3341_cases_1_and_2() {
+        for (dbfs, rate) in [(-23.0, 48_000), (-33.0, 44_100), (-23.0, 96_000)] {
+            let amp = db_to_gain(dbfs);
+            let s = sine(rate, 1000.0, amp, 20.0);
+            let mut m = LoudnessMeter::new(rate, 2).unwrap();
+            feed_in_blocks(&mut m, &s, &s, 512);
+            assert_abs_diff_eq!(m.momentary_lufs(), dbfs, epsilon = 0.1);
+            assert_abs_diff_eq!(m.shortterm_lufs(), dbfs, epsilon = 0.1);
+            assert_abs_diff_eq!(m.integrated_lufs(), dbfs, epsilon = 0.1);
+        }
+    }
+
+    /// Tech 3341 case 4-like: short-term follows a level step (-36, -23) within its 3 s window.
+    #[test]
+    fn running_means_match_ebur128_windows() {
+        let rate = 48_000;
+        let mut signal = sine(rate, 1000.0, db_to_gain(-36.0), 5.0);
+        signal.extend(sine(rate, 1000.0, db_to_gain(-23.0), 1.3));
+        let mut ours = LoudnessMeter::new(rate, 2).unwrap();
+        let mut reference =
+            EbuR128::new(2, rate, Mode::S | Mode::HISTOGRAM).unwrap();
+        // Feed up to an exact 100 ms boundary so both look at the same window.
+        let n = signal.len() / 4800 * 4800;
+        feed_in_blocks(&mut ours, &signal[..n], &signal[..n], 333);
+        reference.add_frames_planar_f32(&[&signal[..n], &signal[..n]]).unwrap();
+        let st = reference.loudness_shortterm().unwrap() as f32;
+        let mo = reference.loudness_momentary().unwrap() as f32;
+        assert_abs_diff_eq!(ours.shortterm_lufs(), st, epsilon = 0.01);
+        assert_abs_diff_eq!(ours.momentary_lufs(), mo, epsilon = 0.01);
+    }
+
+    #[test]
+    fn block_size_does_not_change_results() {
+        let rate = 44_100;
+        let s = sine(rate, 440.0, 0.3, 3.7);
+        let mut a = LoudnessMeter::new(rate, 2).unwrap();
+        let mut b = LoudnessMeter::new(rate, 2).unwrap();
+        feed_in_blocks(&mut a, &s, &s, 1);
+        feed_in_blocks(&mut b, &s, &s, 4096);
+        assert_eq!(a.shortterm_lufs(), b.shortterm_lufs());
+        assert_eq!(a.momentary_lufs(), b.momentary_lufs());
+        assert_eq!(a.take_true_peak_db(), b.take_true_peak_db());
+    }
+
+    /// Tech 3341 cases 15 to 19 style: a 0 dBFS sine at fs/4 sampled at 45 degrees has
+    /// samples at -3.01 dBFS but a true peak of 0 dBTP (within the ±0.2/-0.4 dB of 3341).
+    #[test]
+    fn true_peak_finds_inter_sample_peak() {
+        let rate = 48_000;
+        let n = rate as usize;
+        let s: Vec<f32> = (0..n)
+            .map(|i| (TAU * 0.25 * (i % 4) as f32 + TAU / 8.0).sin())
+            .collect();
+        let mut m = LoudnessMeter::new(rate, 1).unwrap();
+        m.process(&s, None);
+        let tp = m.take_true_peak_db();
+        let sp = m.take_sample_peak_db();
+        assert!((sp + 3.01).abs() < 0.05, "sample peak {sp}, true peak {tp}");
+        assert!((-0.4..=0.2).contains(&tp), "true peak {tp} dBTP");
+        // Taking resets.
+        assert_eq!(m.take_true_peak_db(), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn reset_equals_fresh() {
+        let rate = 48_000;
+        let s = sine(rate, 100.0, 0.5, 2.0);
+        let mut used = LoudnessMeter::new(rate, 2).unwrap();
+        feed_in_blocks(&mut used, &s, &s, 256);
+        used.reset();
+        let mut fresh = LoudnessMeter::new(rate, 2).unwrap();
+        let t = sine(rate, 1000.0, 0.1, 3.1);
+        feed_in_blocks(&mut used, &t, &t, 256);
+        feed_in_blocks(&mut fresh, &t, &t, 256);
+        assert_eq!(used.shortterm_lufs(), fresh.shortterm_lufs());
+        assert_eq!(used.integrated_lufs(), fresh.integrated_lufs());
+    }
+
+    #[test]
+    fn bad_setup_is_refused_clearly() {
+        let err = LoudnessMeter::new(48_000, 3).err().unwrap();
+        assert!(err.to_string().contains("3 channels"));
+        let err = LoudnessMeter::new(100, 2).err().unwrap();
+        assert!(err.to_string().contains("100 Hz"));
+    }
+}
