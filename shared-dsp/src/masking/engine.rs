@@ -737,8 +737,6 @@ impl MaskingEngine {
         let mut att = 0.0f32;
         let mut short_ema = 0.0f32;
         let mut collision = false;
-        let mut maskee_prio = 0.0f32;
-        let mut masker_prio = 0.0f32;
         for q in first..=last {
             short += self.mean_short_db[s][q];
             share += self.masked_share[s][q];
@@ -746,8 +744,6 @@ impl MaskingEngine {
             short_ema += self.short_ema[s][q];
             collision |= self.compiled.terms(self.slot_role[s], q).owns
                 && self.compiled.terms(self.slot_role[m], q).owns;
-            maskee_prio += self.priority(s, q);
-            masker_prio += self.priority(m, q);
         }
         short /= count;
         share /= count;
@@ -760,16 +756,17 @@ impl MaskingEngine {
             0.0
         };
         let round = |x: f32| (x * 2.0).round() / 2.0;
-        let cut = cut_needed_db(short, masker_share).filter(|c| *c <= self.config.max_cut_db);
-        let fix = match cut {
-            // Cut the masker unless it outranks the maskee (then it is never warned about).
-            Some(c) if masker_prio <= maskee_prio || collision => SuggestedFix {
+        // Cut the masker (it never outranks the maskee here: then there is no warning), as
+        // far as needed and at most `max_cut_db`; boost the maskee when no cut of this
+        // masker alone can close the gap (it holds too little of the threshold).
+        let fix = match cut_needed_db(short, masker_share) {
+            Some(c) => SuggestedFix {
                 stem_id: self.slot_id[m],
                 action: FixAction::Cut,
                 lo_hz,
                 hi_hz,
                 center_hz,
-                gain_db: -round(c.max(0.5)),
+                gain_db: -round(c.clamp(0.5, self.config.max_cut_db)),
             },
             _ => SuggestedFix {
                 stem_id: self.slot_id[s],

@@ -73,8 +73,10 @@
 //!     larger deficit.
 //! 11. **Fix**: cut the masker by the amount that lowers the threshold by the deficit,
 //!     `cut = -10 log10(1 - (1 - 10^(-short/10)) / share)` with `share` the masker's smoothed
-//!     part of the deficit, when that is possible within [`MaskingConfig::max_cut_db`] = 6 dB;
-//!     otherwise boost the maskee by the deficit, at most [`MaskingConfig::max_boost_db`] = 4 dB.
+//!     part of the deficit, at most [`MaskingConfig::max_cut_db`] = 12 dB (a deep but
+//!     ordinary dynamic-EQ dip on a stem). When the masker holds too little of the threshold
+//!     for any cut of it alone to close the gap, boost the maskee by the deficit, at most
+//!     [`MaskingConfig::max_boost_db`] = 6 dB.
 //!
 //! Role rules are data ([`RoleRules`]); the defaults protect the lead vocal's presence range
 //! (1 to 5 kHz, 8 dB margin, priority +20) and give the low end (below 120 Hz) to drums and
@@ -193,8 +195,8 @@ impl Default for MaskingConfig {
             silence_lufs: -70.0,
             forget_after_s: 3.0,
             dominant_switch_ratio: 1.25,
-            max_cut_db: 6.0,
-            max_boost_db: 4.0,
+            max_cut_db: 12.0,
+            max_boost_db: 6.0,
         }
     }
 }
