@@ -1,1 +1,275 @@
-//! (in progress)
+//! Compressor after D. Giannoulis, M. Massberg and J. D. Reiss, "Digital Dynamic Range
+//! Compressor Design—A Tutorial and Analysis", J. Audio Eng. Soc. 60(6), 2012:
+//! a log-domain gain computer with a soft knee (their eq. 4), fed by the sidechain level
+//! in dB, and the *smooth decoupled peak detector* (their eq. 17) running in the log domain
+//! on the gain reduction the gain computer asks for ("log domain, after the gain
+//! computer", their Fig. 7c). Zero latency.
+//!
+//! Level convention: the detector sees the instantaneous sample magnitude in dB
+//! (`20 log10 |x|`, 0 dBFS = ±1.0), so a steady sine is rated by its *peak* level; with a
+//! release time long against the sine's period the gain settles to the static curve at the
+//! sine's peak level ([`static_curve_db`]).
+
+use crate::filter::{BiquadCoefs, BiquadState};
+
+/// Channels the compressor processes at most.
+pub const MAX_CHANNELS: usize = 2;
+/// Sidechain high-pass frequencies at or below this are "off", Hz.
+pub const SIDECHAIN_HP_OFF_HZ: f32 = 20.0;
+/// Floor of the detector level, dB (silence reads as this).
+pub const LEVEL_FLOOR_DB: f32 = -200.0;
+
+/// Everything a user sets on the compressor.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CompressorSettings {
+    pub enabled: bool,
+    /// Threshold, dBFS (peak).
+    pub threshold_db: f32,
+    /// Ratio (≥ 1; values below are taken as 1).
+    pub ratio: f32,
+    /// Attack time constant, ms (time to 1 - 1/e of a step).
+    pub attack_ms: f32,
+    /// Release time constant, ms.
+    pub release_ms: f32,
+    /// Knee width W, dB (0 = hard knee).
+    pub knee_db: f32,
+    /// Gain applied to the compressed (wet) signal, dB.
+    pub makeup_db: f32,
+    /// Wet share, 0..=1: 1 = fully compressed, below 1 = parallel compression.
+    pub mix: f32,
+    /// Sidechain high-pass cutoff, Hz; at or below 20 Hz the high-pass is off.
+    pub sidechain_hp_hz: f32,
+    /// Stereo link 0..=1: the share of the loudest channel's level in each channel's
+    /// detector level (1 = fully linked, 0 = independent channels).
+    pub stereo_link: f32,
+}
+
+impl Default for CompressorSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            threshold_db: -18.0,
+            ratio: 2.0,
+            attack_ms: 10.0,
+            release_ms: 150.0,
+            knee_db: 6.0,
+            makeup_db: 0.0,
+            mix: 1.0,
+            sidechain_hp_hz: SIDECHAIN_HP_OFF_HZ,
+            stereo_link: 1.0,
+        }
+    }
+}
+
+/// Output level (dB) of the gain computer for a static input level `input_db`, before
+/// makeup: Giannoulis et al. eq. 4 with threshold T, ratio R and knee width W.
+pub fn static_curve_db(s: &CompressorSettings, input_db: f32) -> f32 {
+    let t = s.threshold_db;
+    let r = s.ratio.max(1.0);
+    let w = s.knee_db.max(0.0);
+    let over = input_db - t;
+    if 2.0 * over < -w {
+        input_db
+    } else if 2.0 * over.abs() <= w && w > 0.0 {
+        let k = over + 0.5 * w;
+        input_db + (1.0 / r - 1.0) * k * k / (2.0 * w)
+    } else {
+        t + over / r
+    }
+}
+
+/// `exp(-1 / (tau fs))`, the one-pole coefficient of a time constant in ms (0 for 0 ms).
+fn time_coef(ms: f32, sample_rate_hz: f32) -> f32 {
+    let samples = ms.max(0.0) * 0.001 * sample_rate_hz;
+    if samples > 0.0 && samples.is_finite() {
+        (-1.0 / samples).exp()
+    } else {
+        0.0
+    }
+}
+
+/// Zero for non-finite samples (the detector and the output path never see NaN or inf).
+#[inline]
+fn finite_or_zero(x: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// Stereo (or mono) compressor. Nothing allocates.
+#[derive(Clone)]
+pub struct Compressor {
+    sample_rate_hz: f32,
+    settings: CompressorSettings,
+    attack_coef: f32,
+    release_coef: f32,
+    makeup_gain: f32,
+    sidechain_on: bool,
+    sidechain_coefs: BiquadCoefs,
+    sidechain: [BiquadState; MAX_CHANNELS],
+    /// Release-smoothed peak of the requested gain reduction (dB, ≥ 0), per channel.
+    peak_db: [f32; MAX_CHANNELS],
+    /// Attack-smoothed gain reduction (dB, ≥ 0), per channel: what is applied.
+    reduction_db: [f32; MAX_CHANNELS],
+    max_reduction_db: f32,
+}
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Compressor {
+    /// A compressor at 48 kHz with [`CompressorSettings::default`].
+    pub fn new() -> Self {
+        let mut c = Self {
+            sample_rate_hz: 48_000.0,
+            settings: CompressorSettings::default(),
+            attack_coef: 0.0,
+            release_coef: 0.0,
+            makeup_gain: 1.0,
+            sidechain_on: false,
+            sidechain_coefs: BiquadCoefs::identity(),
+            sidechain: [BiquadState::default(); MAX_CHANNELS],
+            peak_db: [0.0; MAX_CHANNELS],
+            reduction_db: [0.0; MAX_CHANNELS],
+            max_reduction_db: 0.0,
+        };
+        c.update();
+        c
+    }
+
+    /// Sets the sample rate (Hz) and recomputes the time constants and sidechain filter.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.sample_rate_hz = sample_rate_hz;
+        self.update();
+    }
+
+    /// Applies new settings (cheap no-op when unchanged).
+    pub fn set_settings(&mut self, s: &CompressorSettings) {
+        if *s != self.settings {
+            let sidechain_was_on = self.sidechain_on;
+            self.settings = *s;
+            self.update();
+            if self.sidechain_on && !sidechain_was_on {
+                self.sidechain = Default::default();
+            }
+        }
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> &CompressorSettings {
+        &self.settings
+    }
+
+    fn update(&mut self) {
+        let s = &self.settings;
+        self.attack_coef = time_coef(s.attack_ms, self.sample_rate_hz);
+        self.release_coef = time_coef(s.release_ms, self.sample_rate_hz);
+        self.makeup_gain = if s.makeup_db.is_finite() {
+            10f32.powf(s.makeup_db / 20.0)
+        } else {
+            1.0
+        };
+        self.sidechain_on = s.sidechain_hp_hz > SIDECHAIN_HP_OFF_HZ;
+        if self.sidechain_on {
+            self.sidechain_coefs = BiquadCoefs::high_pass(
+                self.sample_rate_hz,
+                s.sidechain_hp_hz,
+                std::f32::consts::FRAC_1_SQRT_2,
+            );
+        }
+    }
+
+    /// Forgets the signal history (detector, sidechain filter, meters).
+    pub fn reset(&mut self) {
+        self.sidechain = Default::default();
+        self.peak_db = [0.0; MAX_CHANNELS];
+        self.reduction_db = [0.0; MAX_CHANNELS];
+        self.max_reduction_db = 0.0;
+    }
+
+    /// Compresses one frame in place; `num_channels` (1 or 2, clamped) channels of it.
+    /// Does nothing while disabled.
+    #[inline]
+    pub fn process_frame(&mut self, frame: &mut [f32; 2], num_channels: usize) {
+        if !self.settings.enabled {
+            return;
+        }
+        let n = num_channels.clamp(1, MAX_CHANNELS);
+        let s = self.settings;
+        let mut level_db = [LEVEL_FLOOR_DB; MAX_CHANNELS];
+        for ch in 0..n {
+            frame[ch] = finite_or_zero(frame[ch]);
+            let sc = if self.sidechain_on {
+                self.sidechain[ch].process(&self.sidechain_coefs, frame[ch])
+            } else {
+                frame[ch]
+            };
+            let mag = sc.abs();
+            level_db[ch] = if mag > 0.0 {
+                (20.0 * mag.log10()).max(LEVEL_FLOOR_DB)
+            } else {
+                LEVEL_FLOOR_DB
+            };
+        }
+        let loudest = level_db[..n].iter().copied().fold(LEVEL_FLOOR_DB, f32::max);
+        let link = s.stereo_link.clamp(0.0, 1.0);
+        let mix = s.mix.clamp(0.0, 1.0);
+        for ch in 0..n {
+            let x_db = link * loudest + (1.0 - link) * level_db[ch];
+            // Gain reduction the gain computer asks for, dB (≥ 0).
+            let wanted = (x_db - static_curve_db(&s, x_db)).max(0.0);
+            // Smooth decoupled peak detector (Giannoulis et al. eq. 17).
+            let peak = wanted
+                .max(self.release_coef * self.peak_db[ch] + (1.0 - self.release_coef) * wanted);
+            let red = self.attack_coef * self.reduction_db[ch] + (1.0 - self.attack_coef) * peak;
+            if peak.is_finite() && red.is_finite() {
+                self.peak_db[ch] = peak;
+                self.reduction_db[ch] = red;
+            } else {
+                self.peak_db[ch] = 0.0;
+                self.reduction_db[ch] = 0.0;
+            }
+            let gain = 10f32.powf(-0.05 * self.reduction_db[ch]) * self.makeup_gain;
+            let dry = frame[ch];
+            frame[ch] = finite_or_zero(dry + mix * (dry * gain - dry));
+        }
+        let now = self.gain_reduction_db();
+        self.max_reduction_db = self.max_reduction_db.max(now);
+    }
+
+    /// Compresses a block in place: `left`, and `right` when given (over the common
+    /// length). Same math as [`Compressor::process_frame`].
+    pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        match right {
+            Some(right) => {
+                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                    let mut frame = [*l, *r];
+                    self.process_frame(&mut frame, 2);
+                    (*l, *r) = (frame[0], frame[1]);
+                }
+            }
+            None => {
+                for l in left.iter_mut() {
+                    let mut frame = [*l, 0.0];
+                    self.process_frame(&mut frame, 1);
+                    *l = frame[0];
+                }
+            }
+        }
+    }
+
+    /// Current gain reduction, dB (≥ 0; the largest over the channels; makeup not counted).
+    pub fn gain_reduction_db(&self) -> f32 {
+        self.reduction_db[0].max(self.reduction_db[1]).max(0.0)
+    }
+
+    /// Largest gain reduction since the previous call, dB; then starts over (for meters).
+    pub fn take_max_gain_reduction_db(&mut self) -> f32 {
+        std::mem::take(&mut self.max_reduction_db)
+    }
+}
