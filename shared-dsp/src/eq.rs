@@ -261,3 +261,211 @@ impl Equalizer {
             .sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use std::f64::consts::PI;
+
+    fn sine(sr: f32, f: f32, n: usize, amp: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| amp * (2.0 * PI * f as f64 * i as f64 / sr as f64).sin() as f32)
+            .collect()
+    }
+
+    fn amplitude(x: &[f32], sr: f32, f: f32) -> f64 {
+        let (mut s, mut c) = (0.0f64, 0.0f64);
+        for (n, &v) in x.iter().enumerate() {
+            let ph = 2.0 * PI * f as f64 * n as f64 / sr as f64;
+            s += v as f64 * ph.sin();
+            c += v as f64 * ph.cos();
+        }
+        2.0 * (s * s + c * c).sqrt() / x.len() as f64
+    }
+
+    fn noise(n: usize) -> Vec<f32> {
+        let mut state = 0x9e37_79b9u32;
+        (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    fn busy() -> EqSettings {
+        let mut s = EqSettings::default();
+        s.high_pass.enabled = true;
+        s.high_pass.slope = FilterSlope::Db48;
+        s.low_shelf = BandSettings {
+            enabled: true,
+            freq_hz: 120.0,
+            gain_db: 3.0,
+            q: 0.707,
+        };
+        s.bells[0] = BandSettings {
+            enabled: true,
+            freq_hz: 400.0,
+            gain_db: -4.0,
+            q: 2.0,
+        };
+        s.bells[2] = BandSettings {
+            enabled: true,
+            freq_hz: 9000.0,
+            gain_db: 5.0,
+            q: 0.8,
+        };
+        s.high_shelf = BandSettings {
+            enabled: true,
+            freq_hz: 12_000.0,
+            gain_db: -6.0,
+            q: 1.0,
+        };
+        s.low_pass.enabled = true;
+        s
+    }
+
+    #[test]
+    fn default_settings_are_exact_identity() {
+        let mut eq = Equalizer::new();
+        eq.set_settings(&EqSettings::default());
+        let input = noise(4096);
+        let (mut l, mut r) = (input.clone(), input.clone());
+        eq.process(&mut l, Some(&mut r));
+        assert_eq!(l, input);
+        assert_eq!(r, input);
+        assert_eq!(
+            Equalizer::response_db(&EqSettings::default(), 48_000.0, 1000.0),
+            0.0
+        );
+    }
+
+    #[test]
+    fn block_and_frame_agree_and_reset_equals_fresh() {
+        let input = noise(3000);
+        let mut a = Equalizer::new();
+        a.set_sample_rate(44_100.0);
+        a.set_settings(&busy());
+        let mut b = a.clone();
+        let (mut l, mut r) = (
+            input.clone(),
+            input.iter().map(|x| -0.5 * x).collect::<Vec<_>>(),
+        );
+        a.process(&mut l, Some(&mut r));
+        for i in 0..input.len() {
+            let mut frame = [input[i], -0.5 * input[i]];
+            b.process_frame(&mut frame, 2);
+            assert_eq!(frame, [l[i], r[i]]);
+        }
+        let fresh = {
+            let mut e = Equalizer::new();
+            e.set_sample_rate(44_100.0);
+            e.set_settings(&busy());
+            let mut x = input.clone();
+            e.process(&mut x, None);
+            x
+        };
+        a.reset();
+        let mut x = input.clone();
+        a.process(&mut x, None);
+        assert_eq!(x, fresh);
+    }
+
+    #[test]
+    fn unchanged_settings_keep_coefficients() {
+        let mut eq = Equalizer::new();
+        eq.set_settings(&busy());
+        let coefs = eq.coefs;
+        let mut s = busy();
+        s.bells[2].gain_db = 4.0;
+        eq.set_settings(&s);
+        for i in 0..NUM_SECTIONS {
+            if i != BELLS + 2 {
+                assert_eq!(eq.coefs[i], coefs[i]);
+            }
+        }
+        assert_ne!(eq.coefs[BELLS + 2], coefs[BELLS + 2]);
+    }
+
+    #[test]
+    fn response_db_matches_a_measured_sine() {
+        let sr = 48_000.0;
+        let mut eq = Equalizer::new();
+        eq.set_settings(&busy());
+        for f in [60.0f32, 400.0, 9000.0, 15_000.0] {
+            eq.reset();
+            let mut x = sine(sr, f, 48_000, 0.5);
+            eq.process(&mut x, None);
+            let measured = 20.0 * (amplitude(&x[24_000..], sr, f) / 0.5).log10();
+            assert_abs_diff_eq!(
+                measured as f32,
+                Equalizer::response_db(&busy(), sr, f),
+                epsilon = 0.1
+            );
+        }
+    }
+
+    #[test]
+    fn sample_rate_and_block_size_matrix() {
+        let mut bell = EqSettings::default();
+        bell.bells[1] = BandSettings {
+            enabled: true,
+            freq_hz: 1000.0,
+            gain_db: 6.0,
+            q: 1.0,
+        };
+        for sr in [
+            22_050.0f32,
+            44_100.0,
+            48_000.0,
+            96_000.0,
+            192_000.0,
+            384_000.0,
+        ] {
+            let n = (sr * 0.3) as usize;
+            let window = (sr / 10.0) as usize;
+            let input = sine(sr, 1000.0, n, 0.25);
+            for block in [1usize, 17, 64, 512, 4096] {
+                for (settings, expected_db) in [(EqSettings::default(), 0.0), (bell, 6.0)] {
+                    let mut eq = Equalizer::new();
+                    eq.set_sample_rate(sr);
+                    eq.set_settings(&settings);
+                    let mut l = input.clone();
+                    let mut r = input.clone();
+                    for (cl, cr) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+                        eq.process(cl, Some(cr));
+                    }
+                    assert!(l.iter().chain(&r).all(|x| x.is_finite()));
+                    if expected_db == 0.0 {
+                        assert_eq!(l, input);
+                    }
+                    let gain = amplitude(&l[n - window..], sr, 1000.0) / 0.25;
+                    assert_abs_diff_eq!(20.0 * gain.log10(), expected_db, epsilon = 0.1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_and_denormal_input_recovers() {
+        let mut eq = Equalizer::new();
+        eq.set_settings(&busy());
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-40, -1e-42] {
+            let mut x = noise(256);
+            x[100] = bad;
+            let mut r = x.clone();
+            eq.process(&mut x, Some(&mut r));
+            assert!(x.iter().chain(&r).all(|v| v.is_finite()));
+            let mut frame = [bad, bad];
+            eq.process_frame(&mut frame, 2);
+            assert!(frame.iter().all(|v| v.is_finite()));
+            let mut clean = noise(512);
+            eq.process(&mut clean, None);
+            assert!(clean.iter().all(|v| v.is_finite() && v.abs() < 10.0));
+        }
+        let mut silent = vec![1e-39f32; 1024];
+        eq.process(&mut silent, None);
+        assert!(silent.iter().all(|v| *v == 0.0 || v.is_normal()));
+    }
+}
