@@ -62,6 +62,9 @@ pub struct MaskingEngine {
     rules: RoleRules,
     compiled: CompiledRules,
     kernels: Kernels,
+    /// `matters_range_db` and `matters_floor_db` as powers.
+    matters_range_gain: f32,
+    matters_floor_power: f32,
 
     time_s: f64,
     segment: usize,
@@ -90,6 +93,10 @@ pub struct MaskingEngine {
     history_masked_s: Vec<[f32; NB]>,
     seg_masked_s: Vec<[f32; NB]>,
     seg_short_s: Vec<[f32; NB]>,
+    /// Sums over the window's segments (kept running, recomputed when a segment ends).
+    win_total_s: Vec<f32>,
+    win_masked_s: Vec<[f32; NB]>,
+    win_short_s: Vec<[f32; NB]>,
     // Per pair of slots (maskee-major).
     pair_ema: Vec<[f32; NB]>,
     severity: Vec<f32>,
@@ -131,6 +138,8 @@ impl MaskingEngine {
             rules,
             compiled,
             kernels,
+            matters_range_gain: db_to_power(-config.matters_range_db),
+            matters_floor_power: db_to_power(config.matters_floor_db),
             time_s: 0.0,
             segment: 0,
             segment_elapsed_s: 0.0,
@@ -155,6 +164,9 @@ impl MaskingEngine {
             history_masked_s: vec![[0.0; NB]; n],
             seg_masked_s: vec![[0.0; NB]; n * SEGMENTS],
             seg_short_s: vec![[0.0; NB]; n * SEGMENTS],
+            win_total_s: vec![0.0; n],
+            win_masked_s: vec![[0.0; NB]; n],
+            win_short_s: vec![[0.0; NB]; n],
             pair_ema: vec![[0.0; NB]; n * n],
             severity: vec![0.0; n * n],
             severity_ema: vec![0.0; n * n],
@@ -272,6 +284,9 @@ impl MaskingEngine {
         self.seg_total_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill(0.0);
         self.seg_masked_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
         self.seg_short_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
+        self.win_total_s[s] = 0.0;
+        self.win_masked_s[s] = [0.0; NB];
+        self.win_short_s[s] = [0.0; NB];
         self.matters[s] = [false; NB];
         self.tmr_db[s] = [0.0; NB];
         self.short_db[s] = [0.0; NB];
@@ -339,6 +354,23 @@ impl MaskingEngine {
         }
         if self.segment_elapsed_s >= seg_len {
             self.segment_elapsed_s = 0.0;
+        }
+        if steps > 0 {
+            // Exact sums again, so that running sums never drift.
+            for s in 0..self.max_stems {
+                let segs = s * SEGMENTS..(s + 1) * SEGMENTS;
+                self.win_total_s[s] = self.seg_total_s[segs.clone()].iter().sum();
+                let mut masked = [0.0f32; NB];
+                let mut short = [0.0f32; NB];
+                for g in segs {
+                    for q in 0..NB {
+                        masked[q] += self.seg_masked_s[g][q];
+                        short[q] += self.seg_short_s[g][q];
+                    }
+                }
+                self.win_masked_s[s] = masked;
+                self.win_short_s[s] = short;
+            }
         }
     }
 
@@ -432,6 +464,7 @@ impl MaskingEngine {
             }
             self.slot_history_s[slot] += dt;
             self.seg_total_s[slot * SEGMENTS + self.segment] += dt;
+            self.win_total_s[slot] += dt;
         }
         for s in 0..self.max_stems {
             if self.slot_used[s] && !self.slot_present[s] {
@@ -529,24 +562,30 @@ impl MaskingEngine {
         for r in 0..num {
             let s = self.rank_slot[r];
             let active = self.rank_active[r];
-            // The stem's strongest band over both channels, for the band-matters rule.
-            let mut peak_db = f32::MIN;
-            let mut raw_db = [0.0f32; NB];
+            // The stem's strongest band over both channels, for the band-matters rule
+            // (compared as powers: no logarithm per band).
+            let mut raw = [0.0f32; NB];
+            let mut peak = 0.0f32;
             for q in 0..NB {
-                let p = self.power[2 * r][q].max(self.power[2 * r + 1][q]);
-                raw_db[q] = power_to_db(p);
-                peak_db = peak_db.max(raw_db[q]);
+                raw[q] = self.power[2 * r][q].max(self.power[2 * r + 1][q]);
+                peak = peak.max(raw[q]);
             }
+            let matters_min = (peak * self.matters_range_gain).max(self.matters_floor_power);
             let mut num_matter = 0usize;
+            let mut any_short = false;
+            let mut inv_tl = [0.0f32; NB];
+            let mut inv_tr = [0.0f32; NB];
+            let mut masker_frac = [0.0f32; NB];
             for q in 0..NB {
                 let (tl, tr) = (self.threshold[2 * r][q], self.threshold[2 * r + 1][q]);
-                let tmr_l = power_to_db(self.band_energy[2 * r][q]) - power_to_db(tl);
-                let tmr_r = power_to_db(self.band_energy[2 * r + 1][q]) - power_to_db(tr);
-                let tmr = tmr_l.max(tmr_r);
-                let matters = active
-                    && raw_db[q] >= peak_db - cfg.matters_range_db
-                    && raw_db[q] >= cfg.matters_floor_db
-                    && raw_db[q] > self.kernels.quiet_db[q];
+                inv_tl[q] = 1.0 / tl;
+                inv_tr[q] = 1.0 / tr;
+                // Better ear: the larger of the two ratios, one logarithm.
+                let ratio = (self.band_energy[2 * r][q] * inv_tl[q])
+                    .max(self.band_energy[2 * r + 1][q] * inv_tr[q]);
+                let tmr = power_to_db(ratio);
+                let matters =
+                    active && raw[q] >= matters_min && raw[q] > self.kernels.quiet_power[q];
                 num_matter += matters as usize;
                 let required = self.compiled.terms(self.slot_role[s], q).required_tmr_db;
                 let short = if matters {
@@ -554,73 +593,91 @@ impl MaskingEngine {
                 } else {
                     0.0
                 };
+                any_short |= short > 0.0;
                 self.tmr_db[s][q] = tmr.clamp(-300.0, 300.0);
                 self.matters[s][q] = matters;
                 self.short_db[s][q] = short;
-                // Attribution: each masker's share of the threshold, taken on the ear where
-                // it is smallest (a masker only gets the blame it has on both ears),
-                // normalised over maskers and scaled by the part not due to the threshold
-                // in quiet.
-                let mut total = 0.0f32;
-                for j in 0..num {
-                    let m = if j == r || short <= 0.0 {
-                        0.0
-                    } else {
-                        (self.spread[2 * j][q] / tl).min(self.spread[2 * j + 1][q] / tr)
-                    };
-                    self.attribution[j][q] = m;
-                    total += m;
-                }
                 let quiet = self.kernels.quiet_power[q];
-                let masker_frac = (1.0 - quiet / tl).min(1.0 - quiet / tr).max(0.0);
-                let scale = if total > 0.0 {
-                    short * masker_frac / total
-                } else {
-                    0.0
-                };
+                masker_frac[q] = (1.0 - quiet * inv_tl[q])
+                    .min(1.0 - quiet * inv_tr[q])
+                    .max(0.0);
+            }
+            // Attribution: each masker's share of the threshold, taken on the ear where it
+            // is smallest (a masker only gets the blame it has on both ears), normalised
+            // over maskers and scaled by the part not due to the threshold in quiet.
+            let mut scale = [0.0f32; NB];
+            if any_short {
+                let mut total = [0.0f32; NB];
                 for j in 0..num {
-                    self.attribution[j][q] *= scale;
+                    let att = &mut self.attribution[j];
+                    if j == r {
+                        *att = [0.0; NB];
+                        continue;
+                    }
+                    let (sl, sr) = (&self.spread[2 * j], &self.spread[2 * j + 1]);
+                    for q in 0..NB {
+                        let m = (sl[q] * inv_tl[q]).min(sr[q] * inv_tr[q]);
+                        att[q] = m;
+                        total[q] += m;
+                    }
+                }
+                for q in 0..NB {
+                    let short = self.short_db[s][q];
+                    if short > 0.0 && total[q] > 0.0 {
+                        scale[q] = short * masker_frac[q] / total[q];
+                    }
                 }
             }
-            // Severity matrix row and pair smoothing.
+            // Severity matrix row, pair smoothing and the leading masker per band.
             let denom = num_matter.max(1) as f32;
+            let mut best = [NO_SLOT; NB];
+            let mut best_v = [0.0f32; NB];
             for j in 0..num {
                 let sj = self.rank_slot[j];
                 let cell = s * n + sj;
-                let sum: f32 = self.attribution[j].iter().sum();
+                let ema = &mut self.pair_ema[cell];
+                let mut sum = 0.0f32;
+                if any_short {
+                    let att = &self.attribution[j];
+                    for q in 0..NB {
+                        let x = att[q] * scale[q];
+                        sum += x;
+                        ema[q] += alpha * (x - ema[q]);
+                    }
+                } else {
+                    for q in 0..NB {
+                        ema[q] -= alpha * ema[q];
+                    }
+                }
+                if sj != s {
+                    for q in 0..NB {
+                        if ema[q] > best_v[q] {
+                            best_v[q] = ema[q];
+                            best[q] = sj as u16;
+                        }
+                    }
+                }
                 self.severity[cell] = sum / denom;
                 self.severity_ema[cell] += alpha * (self.severity[cell] - self.severity_ema[cell]);
-                let ema = &mut self.pair_ema[cell];
-                let now = &self.attribution[j];
-                for q in 0..NB {
-                    ema[q] += alpha * (now[q] - ema[q]);
-                }
             }
             // History, window shares, hysteresis.
             let seg = s * SEGMENTS + self.segment;
-            let mut total_s = 0.0f32;
-            for g in 0..SEGMENTS {
-                total_s += self.seg_total_s[s * SEGMENTS + g];
-            }
-            let denom_s = total_s.max(cfg.min_evidence_s);
+            let denom_s = self.win_total_s[s].max(cfg.min_evidence_s);
             for q in 0..NB {
                 let short = self.short_db[s][q];
                 self.short_ema[s][q] += alpha * (short - self.short_ema[s][q]);
-                if short >= cfg.masked_when_short_db {
+                if short >= cfg.masked_when_short_db && dt > 0.0 {
                     self.seg_masked_s[seg][q] += dt;
                     self.seg_short_s[seg][q] += dt * short;
+                    self.win_masked_s[s][q] += dt;
+                    self.win_short_s[s][q] += dt * short;
                     self.history_masked_s[s][q] += dt;
                 }
-                let mut masked_s = 0.0f32;
-                let mut short_s = 0.0f32;
-                for g in 0..SEGMENTS {
-                    masked_s += self.seg_masked_s[s * SEGMENTS + g][q];
-                    short_s += self.seg_short_s[s * SEGMENTS + g][q];
-                }
+                let masked_s = self.win_masked_s[s][q];
                 let share = (masked_s / denom_s).clamp(0.0, 1.0);
                 self.masked_share[s][q] = share;
                 self.mean_short_db[s][q] = if masked_s > 0.0 {
-                    short_s / masked_s
+                    self.win_short_s[s][q] / masked_s
                 } else {
                     0.0
                 };
@@ -632,25 +689,15 @@ impl MaskingEngine {
                 } else {
                     *on = share >= cfg.on_share;
                 }
-                // Dominant masker, switching only when another clearly leads.
-                let mut best = NO_SLOT;
-                let mut best_v = 0.0f32;
-                for j in 0..num {
-                    let sj = self.rank_slot[j];
-                    let v = self.pair_ema[s * n + sj][q];
-                    if sj != s && v > best_v {
-                        best_v = v;
-                        best = sj as u16;
-                    }
-                }
+                // The named masker changes only when another clearly leads.
                 let cur = self.dominant[s][q];
                 let cur_v = if cur != NO_SLOT && self.slot_present[cur as usize] {
                     self.pair_ema[s * n + cur as usize][q]
                 } else {
                     0.0
                 };
-                if cur_v <= 0.0 || best_v > cfg.dominant_switch_ratio * cur_v {
-                    self.dominant[s][q] = best;
+                if cur_v <= 0.0 || best_v[q] > cfg.dominant_switch_ratio * cur_v {
+                    self.dominant[s][q] = best[q];
                 }
             }
         }
@@ -777,10 +824,7 @@ impl MaskingEngine {
                 gain_db: round(short.min(self.config.max_boost_db).max(0.5)),
             },
         };
-        let mut window_s = 0.0f32;
-        for g in 0..SEGMENTS {
-            window_s += self.seg_total_s[s * SEGMENTS + g];
-        }
+        let window_s = self.win_total_s[s];
         MaskingWarning {
             kind: if collision {
                 WarningKind::Collision

@@ -21,7 +21,7 @@ pub fn threshold_in_quiet_db_spl(hz: f32) -> f32 {
 /// Converts dB to power.
 #[inline]
 pub fn db_to_power(db: f32) -> f32 {
-    10f32.powf(db * 0.1)
+    (db * (std::f32::consts::LN_10 * 0.1)).exp()
 }
 
 /// Converts power to dB; zero (or less) maps to a finite floor of -300 dB.
@@ -44,8 +44,6 @@ pub(crate) struct Kernels {
     pub critical_band: [(u8, u8); NUM_BANDS],
     /// Threshold in quiet per band as power relative to full scale.
     pub quiet_power: [f32; NUM_BANDS],
-    /// Threshold in quiet per band in dBFS.
-    pub quiet_db: [f32; NUM_BANDS],
 }
 
 impl Kernels {
@@ -84,17 +82,15 @@ impl Kernels {
             critical_band[k] = (lo as u8, hi as u8);
         }
         let mut quiet_power = [0.0f32; NUM_BANDS];
-        let mut quiet_db = [0.0f32; NUM_BANDS];
         for k in 0..NUM_BANDS {
-            quiet_db[k] = threshold_in_quiet_db_spl(layout.centers_hz[k]) - full_scale_db_spl;
-            quiet_power[k] = db_to_power(quiet_db[k]);
+            let quiet_db = threshold_in_quiet_db_spl(layout.centers_hz[k]) - full_scale_db_spl;
+            quiet_power[k] = db_to_power(quiet_db);
         }
         Self {
             spread,
             spread_range,
             critical_band,
             quiet_power,
-            quiet_db,
         }
     }
 }
