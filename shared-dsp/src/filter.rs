@@ -662,7 +662,7 @@ mod tests {
             BiquadCoefs::bell(sr, 15_000.0, 12.0, 2.0),
             BiquadCoefs::bell(sr, 15_000.0, -12.0, 2.0),
             BiquadCoefs::high_shelf(sr, 8000.0, 6.0, 0.707),
-            BiquadCoefs::low_pass(sr, 5000.0, 0.7071),
+            BiquadCoefs::low_pass(sr, 5000.0, std::f32::consts::FRAC_1_SQRT_2),
         ];
         for c in cases {
             for f in [441.0f32, 4410.0, 11_025.0, 17_640.0] {
@@ -707,8 +707,9 @@ mod tests {
     #[test]
     fn low_pass_above_nyquist_is_clamped() {
         let sr = 22_050.0;
-        let c = BiquadCoefs::low_pass(sr, 18_000.0, 0.7071);
-        let at_limit = BiquadCoefs::low_pass(sr, MAX_FREQ_RATIO * sr, 0.7071);
+        let c = BiquadCoefs::low_pass(sr, 18_000.0, std::f32::consts::FRAC_1_SQRT_2);
+        let at_limit =
+            BiquadCoefs::low_pass(sr, MAX_FREQ_RATIO * sr, std::f32::consts::FRAC_1_SQRT_2);
         for f in [100.0, 5000.0, 10_000.0] {
             assert_abs_diff_eq!(
                 c.magnitude_db(sr, f),
