@@ -153,7 +153,7 @@ impl BalanceEngine {
                 let next = stems
                     .iter()
                     .enumerate()
-                    .filter(|(_, st)| last.map_or(true, |l| st.id > l))
+                    .filter(|(_, st)| last.is_none_or(|l| st.id > l))
                     .min_by_key(|(_, st)| st.id);
                 let Some((k, st)) = next else { break };
                 self.order.push(k);

@@ -387,7 +387,7 @@ impl MaskingEngine {
                 let next = stems
                     .iter()
                     .enumerate()
-                    .filter(|(_, st)| last.map_or(true, |l| st.id > l))
+                    .filter(|(_, st)| last.is_none_or(|l| st.id > l))
                     .min_by_key(|(_, st)| st.id);
                 match next {
                     Some((k, st)) => {
