@@ -1,1 +1,124 @@
-fn main() {}
+//! The Stem Strip chain and each of its sections, 48 kHz, 512-frame blocks, mono and stereo.
+//!
+//! Every iteration processes one second of audio, and throughput is declared as one element
+//! per iteration, so criterion's "elem/s" figure *is* the real-time factor: seconds of audio
+//! processed per second of CPU.
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use shared_dsp::dynamics::{Compressor, CompressorSettings};
+use shared_dsp::eq::{EqSettings, Equalizer, FilterSlope};
+use shared_dsp::loudness::LoudnessMeter;
+use shared_dsp::meters::StereoMeter;
+use shared_dsp::role::StemRole;
+use shared_dsp::snapshot::{StemName, StemSnapshot, TransportPosition};
+use shared_dsp::spectrum::BandSpectrum;
+use shared_dsp::strip::{Strip, StripSettings};
+
+const RATE: f32 = 48_000.0;
+const BLOCK: usize = 512;
+
+fn noise(n: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed.max(1);
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s as f32 / u32::MAX as f32 - 0.5) * 0.5
+        })
+        .collect()
+}
+
+/// Every section of the Strip switched on.
+fn everything_on() -> StripSettings {
+    let mut s = StripSettings::default();
+    s.trim_db = 2.0;
+    s.eq = all_bands();
+    s.compressor = compressor_on();
+    s.width = 1.2;
+    s.output_db = -1.0;
+    s
+}
+
+fn all_bands() -> EqSettings {
+    let mut e = EqSettings::default();
+    e.high_pass.enabled = true;
+    e.high_pass.slope = FilterSlope::Db24;
+    e.low_pass.enabled = true;
+    e.low_pass.slope = FilterSlope::Db24;
+    e.low_shelf.enabled = true;
+    e.low_shelf.gain_db = 2.0;
+    for b in &mut e.bells {
+        b.enabled = true;
+        b.gain_db = 3.0;
+    }
+    e.high_shelf.enabled = true;
+    e.high_shelf.gain_db = -2.0;
+    e
+}
+
+fn compressor_on() -> CompressorSettings {
+    CompressorSettings { enabled: true, threshold_db: -20.0, ratio: 3.0, mix: 0.7, sidechain_hp_hz: 80.0, ..Default::default() }
+}
+
+fn second(c: &mut Criterion, name: &str, channels: usize, mut f: impl FnMut(&mut [f32], Option<&mut [f32]>)) {
+    let l = noise(RATE as usize, 1);
+    let r = noise(RATE as usize, 2);
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(1));
+    let mut bl = l.clone();
+    let mut br = r.clone();
+    group.bench_function(BenchmarkId::new(format!("{channels}ch"), BLOCK), |b| {
+        b.iter(|| {
+            bl.copy_from_slice(&l);
+            br.copy_from_slice(&r);
+            for (cl, cr) in bl.chunks_mut(BLOCK).zip(br.chunks_mut(BLOCK)) {
+                if channels == 2 {
+                    f(black_box(cl), Some(black_box(cr)));
+                } else {
+                    f(black_box(cl), None);
+                }
+            }
+        })
+    });
+    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    for channels in [2, 1] {
+        let mut strip = Strip::new(RATE, channels).unwrap();
+        strip.set_target(&everything_on());
+        strip.snap_to_target();
+        let mut snap = StemSnapshot::default();
+        second(c, "strip_all_sections", channels, |l, r| {
+            strip.process(l, r);
+            if strip.snapshot_due() {
+                strip.take_snapshot(StemRole::Drums, StemName::new("Drums"), TransportPosition::default(), &mut snap);
+            }
+        });
+    }
+    let mut strip = Strip::new(RATE, 2).unwrap();
+    second(c, "strip_all_off", 2, |l, r| strip.process(l, r));
+
+    let mut eq = Equalizer::new();
+    eq.set_sample_rate(RATE);
+    eq.set_settings(&all_bands());
+    second(c, "section_eq_all_bands", 2, |l, r| eq.process(l, r));
+
+    let mut comp = Compressor::new();
+    comp.set_sample_rate(RATE);
+    comp.set_settings(&compressor_on());
+    second(c, "section_compressor", 2, |l, r| comp.process(l, r));
+
+    let mut loudness = LoudnessMeter::new(RATE as u32, 2).unwrap();
+    second(c, "section_loudness_true_peak", 2, |l, r| loudness.process(l, r.as_deref()));
+
+    let mut meter = StereoMeter::new(RATE);
+    second(c, "section_rms_correlation", 2, |l, r| meter.process(l, r.as_deref()));
+
+    let mut spectrum = BandSpectrum::new(RATE);
+    second(c, "section_band_spectrum", 2, |l, r| spectrum.process(l, r.as_deref()));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

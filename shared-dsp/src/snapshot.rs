@@ -3,6 +3,7 @@
 
 use crate::bands::NUM_BANDS;
 use crate::role::StemRole;
+use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
 /// Level reported for silence, in dB (LUFS, dBFS). Every dB value in a snapshot is finite and
 /// at least this, so readers never see `-inf`.
@@ -75,6 +76,67 @@ impl Default for StemName {
 impl std::fmt::Debug for StemName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// A [`StemName`] that one thread writes and another reads without a lock (a seqlock over
+/// atomic words): the GUI thread sets the name, the audio thread copies it into snapshots.
+pub struct AtomicStemName {
+    seq: AtomicU32,
+    len: AtomicU32,
+    words: [AtomicU64; NAME_CAPACITY / 8],
+}
+
+impl AtomicStemName {
+    /// An empty name.
+    pub fn new() -> Self {
+        Self {
+            seq: AtomicU32::new(0),
+            len: AtomicU32::new(0),
+            words: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    /// Stores a name. Meant for one writer at a time (the GUI or main thread).
+    pub fn store(&self, name: StemName) {
+        let (bytes, len) = name.raw();
+        let s = self.seq.load(Ordering::Relaxed);
+        self.seq.store(s.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        for (i, w) in self.words.iter().enumerate() {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+            w.store(u64::from_le_bytes(b), Ordering::Relaxed);
+        }
+        self.len.store(len as u32, Ordering::Relaxed);
+        self.seq.store(s.wrapping_add(2), Ordering::Release);
+    }
+
+    /// Loads the name; wait-free for the reader: after a few torn attempts it returns `None`
+    /// (the caller keeps its previous copy). Never allocates.
+    pub fn load(&self) -> Option<StemName> {
+        for _ in 0..4 {
+            let s0 = self.seq.load(Ordering::Acquire);
+            if s0 % 2 == 1 {
+                continue;
+            }
+            let mut bytes = [0u8; NAME_CAPACITY];
+            for (i, w) in self.words.iter().enumerate() {
+                bytes[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+            }
+            let len = self.len.load(Ordering::Relaxed) as usize;
+            fence(Ordering::Acquire);
+            if self.seq.load(Ordering::Relaxed) == s0 {
+                return StemName::from_raw(bytes, len);
+            }
+        }
+        None
+    }
+}
+
+impl Default for AtomicStemName {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -160,6 +222,14 @@ mod tests {
         assert!(StemName::from_raw(bytes, 65).is_none());
         bytes[..3].copy_from_slice(b"Kik");
         assert_eq!(StemName::from_raw(bytes, 3).unwrap().as_str(), "Kik");
+    }
+
+    #[test]
+    fn atomic_name_round_trips() {
+        let n = AtomicStemName::new();
+        assert_eq!(n.load().unwrap().as_str(), "");
+        n.store(StemName::new("Backing Vox Ωmega"));
+        assert_eq!(n.load().unwrap().as_str(), "Backing Vox Ωmega");
     }
 
     #[test]

@@ -1,1 +1,436 @@
-//! (in progress)
+//! The whole Stem Strip chain, framework-free, so the plugin, the command-line tool, the tests
+//! and the benchmarks run the same code:
+//!
+//! input sanitiser → trim and polarity → EQ → compressor → width → output gain (plus the
+//! Master's gain request) → analysis of the output (loudness, true peak, RMS, correlation,
+//! band spectrum), published as a [`StemSnapshot`] every [`SNAPSHOT_SECONDS`].
+//!
+//! Smoothing: every continuous setting ramps linearly over [`RAMP_SECONDS`] on a control grid
+//! of [`CONTROL_INTERVAL`] samples (frequencies on a log2 scale, everything else as is). The
+//! grid's phase persists across calls, so splitting audio into blocks of any size gives
+//! bit-identical output. Filter coefficients are recomputed only on ticks where something is
+//! still ramping, and then only for the sections whose settings moved. Gains (trim, output,
+//! width) are interpolated per sample between ticks so they never zipper.
+
+use crate::dynamics::{Compressor, CompressorSettings};
+use crate::eq::{EqSettings, Equalizer};
+use crate::loudness::{db_to_gain, gain_to_db, LoudnessError, LoudnessMeter};
+use crate::meters::StereoMeter;
+use crate::role::StemRole;
+use crate::snapshot::{clamp_db, StemName, StemSnapshot, TransportPosition};
+use crate::spectrum::BandSpectrum;
+use crate::width;
+
+/// Samples between control ticks.
+pub const CONTROL_INTERVAL: usize = 32;
+/// Duration of a setting's ramp, in seconds.
+pub const RAMP_SECONDS: f32 = 0.02;
+/// Time between published snapshots, in seconds (40 Hz).
+pub const SNAPSHOT_SECONDS: f32 = 0.025;
+/// Largest magnitude a finite input sample keeps (+60 dBFS); beyond it is clamped so the
+/// filters cannot overflow to infinity.
+pub const MAX_INPUT_MAGNITUDE: f32 = 1000.0;
+
+/// Everything a user sets on a Strip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StripSettings {
+    /// Input gain, dB (±24 on the plugin).
+    pub trim_db: f32,
+    /// Inverts the polarity of the input.
+    pub invert_polarity: bool,
+    /// The equaliser.
+    pub eq: EqSettings,
+    /// The compressor.
+    pub compressor: CompressorSettings,
+    /// Mid/side width, 0 (mono) to 2 (double side); 1 leaves the image alone.
+    pub width: f32,
+    /// Output gain, dB.
+    pub output_db: f32,
+    /// Gain offset requested by the Master over the link, dB (0 when none).
+    pub gain_offset_db: f32,
+}
+
+impl Default for StripSettings {
+    fn default() -> Self {
+        Self {
+            trim_db: 0.0,
+            invert_polarity: false,
+            eq: EqSettings::default(),
+            compressor: CompressorSettings::default(),
+            width: 1.0,
+            output_db: 0.0,
+            gain_offset_db: 0.0,
+        }
+    }
+}
+
+/// Number of continuous settings that ramp.
+const NUM_CONTINUOUS: usize = 29;
+// Indices of the per-sample gains inside the continuous vector.
+const TRIM: usize = 0;
+const OUTPUT: usize = 1;
+const WIDTH: usize = 2;
+
+/// The continuous settings as one vector, frequencies as log2(Hz), gains linear.
+fn to_vector(s: &StripSettings) -> [f32; NUM_CONTINUOUS] {
+    let e = &s.eq;
+    let c = &s.compressor;
+    let polarity = if s.invert_polarity { -1.0 } else { 1.0 };
+    let mut v = [0.0; NUM_CONTINUOUS];
+    v[TRIM] = polarity * db_to_gain(s.trim_db);
+    v[OUTPUT] = db_to_gain(s.output_db + s.gain_offset_db);
+    v[WIDTH] = s.width;
+    v[3] = e.high_pass.freq_hz.log2();
+    v[4] = e.low_pass.freq_hz.log2();
+    let bands = [&e.low_shelf, &e.bells[0], &e.bells[1], &e.bells[2], &e.high_shelf];
+    for (i, b) in bands.iter().enumerate() {
+        v[5 + 3 * i] = b.freq_hz.log2();
+        v[6 + 3 * i] = b.gain_db;
+        v[7 + 3 * i] = b.q;
+    }
+    v[20] = c.threshold_db;
+    v[21] = c.ratio;
+    v[22] = c.attack_ms;
+    v[23] = c.release_ms;
+    v[24] = c.knee_db;
+    v[25] = c.makeup_db;
+    v[26] = c.mix;
+    v[27] = c.sidechain_hp_hz.max(1.0).log2();
+    v[28] = c.stereo_link;
+    v
+}
+
+/// Writes the continuous values of `v` into a copy of `target` (whose switches are kept).
+fn from_vector(v: &[f32; NUM_CONTINUOUS], target: &StripSettings) -> (EqSettings, CompressorSettings) {
+    let mut e = target.eq;
+    let mut c = target.compressor;
+    e.high_pass.freq_hz = v[3].exp2();
+    e.low_pass.freq_hz = v[4].exp2();
+    let [b0, b1, b2] = &mut e.bells;
+    let bands = [&mut e.low_shelf, b0, b1, b2, &mut e.high_shelf];
+    for (i, b) in bands.into_iter().enumerate() {
+        b.freq_hz = v[5 + 3 * i].exp2();
+        b.gain_db = v[6 + 3 * i];
+        b.q = v[7 + 3 * i];
+    }
+    c.threshold_db = v[20];
+    c.ratio = v[21];
+    c.attack_ms = v[22];
+    c.release_ms = v[23];
+    c.knee_db = v[24];
+    c.makeup_db = v[25];
+    c.mix = v[26];
+    c.sidechain_hp_hz = v[27].exp2();
+    c.stereo_link = v[28];
+    (e, c)
+}
+
+/// Meter readings the GUI shows that the snapshot does not carry.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StripMeters {
+    /// Largest input sample (after trim) since the last read, dBFS.
+    pub input_peak_db: f32,
+    /// Largest output sample since the last read, dBFS.
+    pub output_peak_db: f32,
+    /// Largest compressor gain reduction since the last read, dB (positive).
+    pub gain_reduction_db: f32,
+    /// Integrated loudness of the output since the last reset, LUFS.
+    pub integrated_lufs: f32,
+}
+
+/// The Stem Strip's processing and analysis.
+pub struct Strip {
+    sample_rate_hz: f32,
+    num_channels: usize,
+    target: StripSettings,
+    target_vector: [f32; NUM_CONTINUOUS],
+    current: [f32; NUM_CONTINUOUS],
+    step: [f32; NUM_CONTINUOUS],
+    ticks_left: usize,
+    ramp_ticks: usize,
+    /// Samples into the current control period.
+    phase: usize,
+    /// Per-sample gains at the start of this control period.
+    gains_from: [f32; 3],
+    eq: Equalizer,
+    compressor: Compressor,
+    loudness: LoudnessMeter,
+    meter: StereoMeter,
+    spectrum: BandSpectrum,
+    snapshot_interval: usize,
+    since_snapshot: usize,
+    snapshot_due: bool,
+    input_peak: f32,
+    output_peak: f32,
+    gui_gain_reduction_db: f32,
+    snap_gain_reduction_db: f32,
+}
+
+impl Strip {
+    /// A Strip for `num_channels` (1 or 2) at `sample_rate_hz`. Allocates; call from a
+    /// plugin's `initialize()`.
+    pub fn new(sample_rate_hz: f32, num_channels: usize) -> Result<Self, LoudnessError> {
+        let loudness = LoudnessMeter::new(sample_rate_hz.round() as u32, num_channels)?;
+        let target = StripSettings::default();
+        let v = to_vector(&target);
+        let mut eq = Equalizer::new();
+        eq.set_sample_rate(sample_rate_hz);
+        let mut compressor = Compressor::new();
+        compressor.set_sample_rate(sample_rate_hz);
+        let mut strip = Self {
+            sample_rate_hz,
+            num_channels,
+            target,
+            target_vector: v,
+            current: v,
+            step: [0.0; NUM_CONTINUOUS],
+            ticks_left: 0,
+            ramp_ticks: ((RAMP_SECONDS * sample_rate_hz) as usize / CONTROL_INTERVAL).max(1),
+            phase: 0,
+            gains_from: [v[TRIM], v[OUTPUT], v[WIDTH]],
+            eq,
+            compressor,
+            loudness,
+            meter: StereoMeter::new(sample_rate_hz),
+            spectrum: BandSpectrum::new(sample_rate_hz),
+            snapshot_interval: ((SNAPSHOT_SECONDS * sample_rate_hz) as usize).max(1),
+            since_snapshot: 0,
+            snapshot_due: false,
+            input_peak: 0.0,
+            output_peak: 0.0,
+            gui_gain_reduction_db: 0.0,
+            snap_gain_reduction_db: 0.0,
+        };
+        strip.apply_current();
+        Ok(strip)
+    }
+
+    /// Sample rate in Hz.
+    pub fn sample_rate_hz(&self) -> f32 {
+        self.sample_rate_hz
+    }
+
+    /// Number of channels processed (1 or 2).
+    pub fn num_channels(&self) -> usize {
+        self.num_channels
+    }
+
+    /// Sets what the settings should become; continuous ones ramp there over
+    /// [`RAMP_SECONDS`], switches change at once. Cheap when nothing changed. Does not allocate.
+    pub fn set_target(&mut self, settings: &StripSettings) {
+        if *settings == self.target {
+            return;
+        }
+        let switches_changed = !same_switches(settings, &self.target);
+        self.target = *settings;
+        self.target_vector = to_vector(settings);
+        let mut any = false;
+        for i in 0..NUM_CONTINUOUS {
+            let delta = self.target_vector[i] - self.current[i];
+            self.step[i] = delta / self.ramp_ticks as f32;
+            any |= delta != 0.0;
+        }
+        if any {
+            self.ticks_left = self.ramp_ticks;
+        }
+        if switches_changed {
+            self.apply_current();
+        }
+    }
+
+    /// Jumps to the target at once, skipping the ramp (for a host's state load while stopped).
+    pub fn snap_to_target(&mut self) {
+        self.current = self.target_vector;
+        self.ticks_left = 0;
+        self.gains_from = [self.current[TRIM], self.current[OUTPUT], self.current[WIDTH]];
+        self.apply_current();
+    }
+
+    fn apply_current(&mut self) {
+        let (eq, comp) = from_vector(&self.current, &self.target);
+        self.eq.set_settings(&eq);
+        self.compressor.set_settings(&comp);
+    }
+
+    /// Forgets all signal history (filters, detector, meters); settings jump to the target.
+    /// Does not allocate.
+    pub fn reset(&mut self) {
+        self.phase = 0;
+        self.snap_to_target();
+        self.eq.reset();
+        self.compressor.reset();
+        self.loudness.reset();
+        self.meter.reset();
+        self.spectrum.reset();
+        self.since_snapshot = 0;
+        self.snapshot_due = false;
+        self.input_peak = 0.0;
+        self.output_peak = 0.0;
+        self.gui_gain_reduction_db = 0.0;
+        self.snap_gain_reduction_db = 0.0;
+    }
+
+    /// Processes a block in place: `right` must be given for a stereo Strip and is ignored
+    /// (may be `None`) for a mono one. Any input gives finite output. Does not allocate.
+    pub fn process(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
+        let stereo = self.num_channels == 2 && right.is_some();
+        let len = match right.as_deref() {
+            Some(r) if stereo => left.len().min(r.len()),
+            _ => left.len(),
+        };
+        let mut start = 0;
+        while start < len {
+            let take = (CONTROL_INTERVAL - self.phase).min(len - start);
+            let l = &mut left[start..start + take];
+            let r = right.as_deref_mut().filter(|_| stereo).map(|r| &mut r[start..start + take]);
+            self.process_chunk(l, r);
+            start += take;
+        }
+    }
+
+    /// Processes samples that lie within one control period.
+    fn process_chunk(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
+        if self.phase == 0 {
+            self.gains_from = [self.current[TRIM], self.current[OUTPUT], self.current[WIDTH]];
+            if self.ticks_left > 0 {
+                self.ticks_left -= 1;
+                if self.ticks_left == 0 {
+                    self.current = self.target_vector;
+                } else {
+                    for i in 0..NUM_CONTINUOUS {
+                        self.current[i] += self.step[i];
+                    }
+                }
+                self.apply_current();
+            }
+        }
+        let from = self.gains_from;
+        let to = [self.current[TRIM], self.current[OUTPUT], self.current[WIDTH]];
+        let ramping = from != to;
+        let num_channels = if right.is_some() { 2 } else { 1 };
+        let comp_on = self.target.compressor.enabled;
+        for i in 0..left.len() {
+            let (trim, out, wid) = if ramping {
+                let t = (self.phase + i + 1) as f32 / CONTROL_INTERVAL as f32;
+                (
+                    from[0] + (to[0] - from[0]) * t,
+                    from[1] + (to[1] - from[1]) * t,
+                    from[2] + (to[2] - from[2]) * t,
+                )
+            } else {
+                (to[0], to[1], to[2])
+            };
+            let mut frame = [sanitize(left[i]) * trim, 0.0];
+            if let Some(r) = right.as_deref() {
+                frame[1] = sanitize(r[i]) * trim;
+            }
+            self.input_peak = self.input_peak.max(frame[0].abs()).max(frame[1].abs());
+            self.eq.process_frame(&mut frame, num_channels);
+            if comp_on {
+                self.compressor.process_frame(&mut frame, num_channels);
+            }
+            if num_channels == 2 && wid != 1.0 {
+                let (l, r) = width::process_frame(wid, frame[0], frame[1]);
+                frame = [l, r];
+            }
+            left[i] = finite_or_zero(frame[0] * out);
+            if let Some(r) = right.as_deref_mut() {
+                r[i] = finite_or_zero(frame[1] * out);
+            }
+        }
+        self.phase = (self.phase + left.len()) % CONTROL_INTERVAL;
+        if comp_on {
+            let gr = self.compressor.take_max_gain_reduction_db();
+            self.gui_gain_reduction_db = self.gui_gain_reduction_db.max(gr);
+            self.snap_gain_reduction_db = self.snap_gain_reduction_db.max(gr);
+        }
+        self.analyse(left, right.as_deref());
+    }
+
+    fn analyse(&mut self, left: &[f32], right: Option<&[f32]>) {
+        for &x in left.iter().chain(right.unwrap_or(&[])) {
+            self.output_peak = self.output_peak.max(x.abs());
+        }
+        self.loudness.process(left, right);
+        self.meter.process(left, right);
+        self.spectrum.process(left, right);
+        self.since_snapshot += left.len();
+        if self.since_snapshot >= self.snapshot_interval {
+            self.since_snapshot -= self.snapshot_interval;
+            self.snapshot_due = true;
+        }
+    }
+
+    /// Whether a snapshot period has passed since the last [`Strip::take_snapshot`].
+    pub fn snapshot_due(&self) -> bool {
+        self.snapshot_due
+    }
+
+    /// Fills `out` with the analysis of the output so far (peaks since the previous
+    /// snapshot) and clears the due flag. Does not allocate.
+    pub fn take_snapshot(
+        &mut self,
+        role: StemRole,
+        name: StemName,
+        transport: TransportPosition,
+        out: &mut StemSnapshot,
+    ) {
+        self.snapshot_due = false;
+        out.role = role;
+        out.name = name;
+        out.sample_rate_hz = self.sample_rate_hz;
+        out.momentary_lufs = clamp_db(self.loudness.momentary_lufs());
+        out.shortterm_lufs = clamp_db(self.loudness.shortterm_lufs());
+        out.sample_peak_db = clamp_db(self.loudness.take_sample_peak_db());
+        out.true_peak_db = clamp_db(self.loudness.take_true_peak_db());
+        out.rms_db = clamp_db(self.meter.rms_db());
+        out.correlation = self.meter.correlation();
+        out.gain_reduction_db = clamp_db(std::mem::take(&mut self.snap_gain_reduction_db));
+        out.band_db = [self.spectrum.band_db(0), self.spectrum.band_db(1)];
+        out.transport = transport;
+    }
+
+    /// Meter readings for the GUI since the last call, then starts over. Does not allocate.
+    pub fn take_meters(&mut self) -> StripMeters {
+        StripMeters {
+            input_peak_db: gain_to_db(std::mem::take(&mut self.input_peak)),
+            output_peak_db: gain_to_db(std::mem::take(&mut self.output_peak)),
+            gain_reduction_db: std::mem::take(&mut self.gui_gain_reduction_db),
+            integrated_lufs: self.loudness.integrated_lufs(),
+        }
+    }
+}
+
+fn same_switches(a: &StripSettings, b: &StripSettings) -> bool {
+    a.invert_polarity == b.invert_polarity
+        && a.eq.high_pass.enabled == b.eq.high_pass.enabled
+        && a.eq.high_pass.slope == b.eq.high_pass.slope
+        && a.eq.low_pass.enabled == b.eq.low_pass.enabled
+        && a.eq.low_pass.slope == b.eq.low_pass.slope
+        && a.eq.low_shelf.enabled == b.eq.low_shelf.enabled
+        && a.eq.high_shelf.enabled == b.eq.high_shelf.enabled
+        && a.eq.bells.iter().zip(&b.eq.bells).all(|(x, y)| x.enabled == y.enabled)
+        && a.compressor.enabled == b.compressor.enabled
+}
+
+/// Non-finite input becomes silence; absurd finite input is clamped.
+#[inline]
+fn sanitize(x: f32) -> f32 {
+    if x.is_finite() {
+        x.clamp(-MAX_INPUT_MAGNITUDE, MAX_INPUT_MAGNITUDE)
+    } else {
+        0.0
+    }
+}
+
+#[inline]
+fn finite_or_zero(x: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests;
