@@ -111,6 +111,8 @@
 //! Both honour `STEM_SUITE_LINK_DIR`.
 
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod layout;
 mod master;
 mod reader;
