@@ -123,3 +123,8 @@ pub fn check_image(image: &[u8], now_ms: u64) -> (usize, usize) {
     }
     (instances.len(), masters.len())
 }
+
+/// The link's clock (ms of `CLOCK_MONOTONIC`, as in heartbeats), for building inputs.
+pub fn clock_ms() -> u64 {
+    super::segment::now_ms()
+}

@@ -90,7 +90,7 @@ impl MasterHandle {
                 self.lost.store(true, Ordering::Relaxed);
                 return;
             }
-            if owner_hb(w) >= now {
+            if owner_hb(w) == now {
                 return;
             }
             let beat = owner_word(STATE_LIVE, self.generation, now);

@@ -212,7 +212,7 @@ impl LinkWriter {
                 self.lost.store(true, Ordering::Relaxed);
                 return false;
             }
-            if owner_hb(w) >= now {
+            if owner_hb(w) == now {
                 return true;
             }
             let beat = owner_word(STATE_LIVE, self.generation, now);
