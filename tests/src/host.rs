@@ -260,6 +260,18 @@ impl Plugin {
         // SAFETY: loading a CLAP library runs its initialiser; the bundle is our own build.
         let entry = unsafe { PluginEntry::load(bundle) }
             .unwrap_or_else(|e| panic!("cannot load {}: {e}", bundle.display()));
+        // NOTE: the library is never unloaded: the plugin's thread-local destructors (pthread
+        // keys registered by Rust's std inside the .so) run when a thread that called into it
+        // exits, and after a dlclose that crashes the test process. Real hosts keep plugin
+        // libraries loaded too. Leaking one reference per process keeps it mapped.
+        static PINNED: std::sync::Mutex<Vec<std::path::PathBuf>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut pinned = PINNED.lock().unwrap_or_else(|e| e.into_inner());
+        if !pinned.iter().any(|p| p == bundle) {
+            pinned.push(bundle.to_path_buf());
+            std::mem::forget(entry.clone());
+        }
+        drop(pinned);
         let host_info = HostInfo::new(
             "stem-tests",
             "Stem Suite",

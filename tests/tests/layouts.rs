@@ -65,7 +65,10 @@ fn stereo_reports_two_channels_and_keeps_them_apart() {
         "a silent right input came out at {right_peak:.1} dBFS"
     );
 
-    // Right only, mirrored.
+    // Right only, mirrored, in a fresh instance (the first one's left filters are still
+    // ringing from the tone).
+    let mut plugin = strip(Config::stereo(rate, 1024));
+    bell_at_1k(&mut plugin);
     let input = vec![vec![0.0; frames], tone.clone()];
     let out = plugin.process(&input, 512);
     let right = db(rms(&out[1][from..]) / rms(&tone[from..]));

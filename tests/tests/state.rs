@@ -74,8 +74,14 @@ fn restored_state_gives_the_same_parameters_and_the_same_output() {
     let silence = vec![vec![0.0f32; rate as usize]; 2];
     original.process(&silence, 512);
     for &(id, text) in SETTINGS {
+        // The plugin stores plain f32 values, so the normalised value it reports back can
+        // differ from the parsed one in the last bits of an f32.
         let expected = original.parse(id, text);
-        assert_eq!(original.value(id), expected, "{id} did not take {text:?}");
+        let got = original.value(id);
+        assert!(
+            (got - expected).abs() < 1e-6,
+            "{id} did not take {text:?}: {got} != {expected}"
+        );
     }
     let state = original.save_state();
     assert!(!state.is_empty(), "empty state");
