@@ -1,0 +1,142 @@
+//! `stems link status` against real processes: `stems link publish-test` children.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const STEMS: &str = env!("CARGO_BIN_EXE_stems");
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stems-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn spawn(dir: &Path, args: &[&str]) -> Child {
+    let mut child = Command::new(STEMS)
+        .args(args)
+        .env("STEM_SUITE_LINK_DIR", dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("ready"), "{line}");
+    child
+}
+
+fn status(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(STEMS)
+        .args(["link", "status"])
+        .args(args)
+        .env("STEM_SUITE_LINK_DIR", dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn status_lists_live_strips_and_masters() {
+    let dir = temp_dir("live");
+    let (code, text) = status(&dir, &[]);
+    assert_eq!(code, 0);
+    assert!(text.contains("No segment"), "{text}");
+
+    let mut master = spawn(&dir, &["link", "master-test", "--name", "Mix Bus"]);
+    let mut bass = spawn(
+        &dir,
+        &[
+            "link",
+            "publish-test",
+            "--role",
+            "bass",
+            "--name",
+            "Bass DI",
+            "--lufs",
+            "-20",
+        ],
+    );
+    let mut vox = spawn(
+        &dir,
+        &[
+            "link",
+            "publish-test",
+            "--role",
+            "lead_vocal",
+            "--name",
+            "Lead Vox",
+            "--lufs",
+            "-16.5",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(600)); // auto-binding runs at 4 Hz
+
+    let (code, json) = status(&dir, &["--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["state"], "ok");
+    assert_eq!(v["masters"].as_array().unwrap().len(), 1);
+    let group = v["masters"][0]["group"].as_str().unwrap().to_owned();
+    let strips = v["instances"].as_array().unwrap();
+    assert_eq!(strips.len(), 2);
+    for (role, name, lufs) in [
+        ("bass", "Bass DI", -20.0),
+        ("lead_vocal", "Lead Vox", -16.5),
+    ] {
+        let s = strips.iter().find(|s| s["name"] == name).unwrap();
+        assert_eq!(s["role"], role);
+        assert_eq!(
+            s["group"],
+            group.as_str(),
+            "bound automatically to the only Master"
+        );
+        assert!((s["shortterm_lufs"].as_f64().unwrap() - lufs).abs() < 1e-6);
+        assert!(s["age_ms"].as_u64().unwrap() < 1000);
+    }
+    let (_, table) = status(&dir, &[]);
+    assert!(
+        table.contains("Bass DI") && table.contains("Lead Vocal") && table.contains("-16.5"),
+        "{table}"
+    );
+    assert!(table.contains("Mix Bus"), "{table}");
+
+    for c in [&mut master, &mut bass, &mut vox] {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(400)); // pid shortcut after 250 ms
+    let (_, table) = status(&dir, &[]);
+    assert!(
+        table.contains("Strips: none live") && table.contains("Masters: none live"),
+        "{table}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn status_explains_an_unusable_segment() {
+    let dir = temp_dir("bad");
+    let path = dir.join(shared_dsp::link::segment_file_name());
+    std::fs::write(&path, vec![0xabu8; 4096]).unwrap();
+    let (code, text) = status(&dir, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        text.contains("unusable") && text.contains("not a Stem Suite link segment"),
+        "{text}"
+    );
+    let (code, json) = status(&dir, &["--json"]);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["state"], "unusable");
+    assert!(v["error"]
+        .as_str()
+        .unwrap()
+        .contains(path.to_str().unwrap()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
