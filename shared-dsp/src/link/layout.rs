@@ -80,11 +80,15 @@ pub(crate) const M_SEQ: usize = 8;
 pub(crate) const M_RECORD: usize = 16;
 
 const _: () = {
-    assert!(SLOT_SIZE % 64 == 0 && MASTER_SLOT_SIZE % 64 == 0 && HEADER_SIZE % 64 == 0);
+    assert!(
+        SLOT_SIZE.is_multiple_of(64)
+            && MASTER_SLOT_SIZE.is_multiple_of(64)
+            && HEADER_SIZE.is_multiple_of(64)
+    );
     assert!(S_RECORD + RECORD_WORDS * 4 <= S_VERDICTS);
     assert!(S_VERDICTS + V_WORDS + VERDICT_AREA_WORDS * 4 <= SLOT_SIZE);
     assert!(M_RECORD + MASTER_RECORD_WORDS * 4 <= MASTER_SLOT_SIZE);
-    assert!(SEGMENT_SIZE % 8 == 0);
+    assert!(SEGMENT_SIZE.is_multiple_of(8));
     assert!(NAME_CAPACITY == NAME_WORDS * 4);
 };
 

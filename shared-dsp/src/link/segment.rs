@@ -121,7 +121,7 @@ impl Mem {
     /// The 32-bit word at byte `off`.
     #[inline]
     pub fn u32(&self, off: usize) -> &AtomicU32 {
-        if off % 4 != 0 || off + 4 > self.len {
+        if !off.is_multiple_of(4) || off + 4 > self.len {
             // NOTE: unreachable with the layout's constant offsets; a harmless spare word
             // instead of a panic or an out-of-bounds access if a bug ever got here.
             debug_assert!(false, "link offset {off} out of bounds");
@@ -135,7 +135,7 @@ impl Mem {
     /// The 64-bit word at byte `off`.
     #[inline]
     pub fn u64(&self, off: usize) -> &AtomicU64 {
-        if off % 8 != 0 || off + 8 > self.len {
+        if !off.is_multiple_of(8) || off + 8 > self.len {
             debug_assert!(false, "link offset {off} out of bounds");
             return &SPARE64;
         }

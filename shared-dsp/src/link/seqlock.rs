@@ -62,15 +62,14 @@ pub(crate) fn write_shared(mem: &Mem, seq: usize, first: usize, words: &[u32]) -
     let seq_word = mem.u32(seq);
     for _ in 0..10_000 {
         let s = seq_word.load(Ordering::Relaxed);
-        if s & 1 == 0 {
-            if seq_word
+        if s & 1 == 0
+            && seq_word
                 .compare_exchange(s, s.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
-            {
-                store_words(mem, first, words);
-                seq_word.store(s.wrapping_add(2), Ordering::Release);
-                return true;
-            }
+        {
+            store_words(mem, first, words);
+            seq_word.store(s.wrapping_add(2), Ordering::Release);
+            return true;
         }
         spin_loop();
     }

@@ -125,7 +125,7 @@ pub fn invariant_snapshot(id: u32, k: u64) -> StemSnapshot {
         gain_reduction_db: (k % 13) as f32,
         band_db,
         transport: TransportPosition {
-            playing: k % 2 == 0,
+            playing: k.is_multiple_of(2),
             known: true,
             position_seconds: k as f64,
         },
