@@ -78,7 +78,10 @@ fn clean(start: usize, n: usize) -> Vec<Vec<f32>> {
 }
 
 /// The bad inputs: a name and a way to spoil a clean block.
-fn spoilers() -> Vec<(&'static str, Box<dyn Fn(&mut [f32], usize)>)> {
+/// Spoils a clean block of channel `usize` in place.
+type Spoiler = Box<dyn Fn(&mut [f32], usize)>;
+
+fn spoilers() -> Vec<(&'static str, Spoiler)> {
     vec![
         ("one NaN", Box::new(|x: &mut [f32], _| x[100] = f32::NAN)),
         (
@@ -207,7 +210,7 @@ fn full_scale_square_at_maximum_boost_stays_finite() {
     let square = |period: usize| -> Vec<f32> {
         (0..frames)
             .map(|n| {
-                if (n / (period / 2)) % 2 == 0 {
+                if (n / (period / 2)).is_multiple_of(2) {
                     1.0
                 } else {
                     -1.0
