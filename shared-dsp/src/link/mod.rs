@@ -4,7 +4,7 @@
 //! # Roles and API
 //!
 //! * A Stem Strip holds a [`LinkWriter`]: it owns one slot of the table, publishes its
-//!   [`StemSnapshot`](crate::snapshot::StemSnapshot) from the audio thread 20 to 50 times a
+//!   [`StemSnapshot`] from the audio thread 20 to 50 times a
 //!   second, and reads what a Master asks of it (a gain offset, verdicts).
 //! * A Stem Master holds a [`MasterHandle`] (its presence, with heartbeat, in the Master
 //!   table) and a [`LinkReader`] (the live Strips of its group, each with its latest
