@@ -1,0 +1,280 @@
+//! Stem Strip: the plugin on each stem bus. Trim, EQ, compression, width and output gain,
+//! and analysis of what it outputs. All DSP lives in `shared_dsp::strip`.
+
+use atomic_float::AtomicF32;
+use nice_plug::prelude::*;
+use shared_dsp::bands::NUM_BANDS;
+use shared_dsp::snapshot::{AtomicStemName, StemName, StemSnapshot, TransportPosition, FLOOR_DB};
+use shared_dsp::strip::Strip;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub mod editor;
+pub mod params;
+
+use params::StripParams;
+
+/// What the audio thread shows the GUI: written at the snapshot rate (40 Hz) with relaxed
+/// atomics, read by the editor on each frame. Wait-free both ways.
+pub struct Shared {
+    /// Sample rate in Hz (0 before activation).
+    pub sample_rate_hz: AtomicF32,
+    /// Input peak after trim since the last snapshot, dBFS.
+    pub input_peak_db: AtomicF32,
+    /// Output sample peak since the last snapshot, dBFS.
+    pub output_peak_db: AtomicF32,
+    /// Output true peak since the last snapshot, dBTP.
+    pub true_peak_db: AtomicF32,
+    /// Compressor gain reduction since the last snapshot, dB.
+    pub gain_reduction_db: AtomicF32,
+    /// Momentary loudness, LUFS.
+    pub momentary_lufs: AtomicF32,
+    /// Short-term loudness, LUFS.
+    pub shortterm_lufs: AtomicF32,
+    /// Integrated loudness since playback started, LUFS.
+    pub integrated_lufs: AtomicF32,
+    /// Output RMS over 400 ms, dBFS.
+    pub rms_db: AtomicF32,
+    /// Output stereo correlation.
+    pub correlation: AtomicF32,
+    /// Output band powers (dB) for left and right.
+    pub band_db: [[AtomicF32; NUM_BANDS]; 2],
+    /// The stem's name for the audio thread (mirrors the persisted name).
+    pub name: AtomicStemName,
+    /// Set by the GUI when the persisted name changed, so the editor re-reads it.
+    pub name_dirty: AtomicBool,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        let floor = || AtomicF32::new(FLOOR_DB);
+        Self {
+            sample_rate_hz: AtomicF32::new(0.0),
+            input_peak_db: floor(),
+            output_peak_db: floor(),
+            true_peak_db: floor(),
+            gain_reduction_db: AtomicF32::new(0.0),
+            momentary_lufs: floor(),
+            shortterm_lufs: floor(),
+            integrated_lufs: floor(),
+            rms_db: floor(),
+            correlation: AtomicF32::new(1.0),
+            band_db: std::array::from_fn(|_| std::array::from_fn(|_| floor())),
+            name: AtomicStemName::new(),
+            name_dirty: AtomicBool::new(true),
+        }
+    }
+}
+
+impl Shared {
+    fn publish(&self, snap: &StemSnapshot, input_peak_db: f32, integrated_lufs: f32) {
+        let r = Ordering::Relaxed;
+        self.input_peak_db.store(input_peak_db.max(FLOOR_DB), r);
+        self.output_peak_db.store(snap.sample_peak_db, r);
+        self.true_peak_db.store(snap.true_peak_db, r);
+        self.gain_reduction_db
+            .store(snap.gain_reduction_db.max(0.0), r);
+        self.momentary_lufs.store(snap.momentary_lufs, r);
+        self.shortterm_lufs.store(snap.shortterm_lufs, r);
+        self.integrated_lufs.store(integrated_lufs.max(FLOOR_DB), r);
+        self.rms_db.store(snap.rms_db, r);
+        self.correlation.store(snap.correlation, r);
+        for (ch, bands) in snap.band_db.iter().enumerate() {
+            for (b, &v) in bands.iter().enumerate() {
+                self.band_db[ch][b].store(v, r);
+            }
+        }
+    }
+}
+
+/// The Stem Strip plugin.
+pub struct StemStrip {
+    params: Arc<StripParams>,
+    shared: Arc<Shared>,
+    /// Built in `activate()` for the host's sample rate and channel count.
+    strip: Option<Strip>,
+    snapshot: StemSnapshot,
+    name: StemName,
+}
+
+impl Default for StemStrip {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(StripParams::default()),
+            shared: Arc::new(Shared::default()),
+            strip: None,
+            snapshot: StemSnapshot::default(),
+            name: StemName::default(),
+        }
+    }
+}
+
+impl StemStrip {
+    /// The parameters (shared with the editor and the host).
+    pub fn params_handle(&self) -> Arc<StripParams> {
+        self.params.clone()
+    }
+
+    /// The editor, independent of the plugin type a wrapper exports it as.
+    pub fn create_editor(&self) -> Option<editor::StripEditor> {
+        editor::create(self.params.clone(), self.shared.clone())
+    }
+
+    /// Builds the DSP for a sample rate and channel count (allocates; called from
+    /// `activate()`). Returns `false` when the Strip cannot run at that rate.
+    pub fn prepare(&mut self, rate: f32, channels: usize) -> bool {
+        let needs_new = self
+            .strip
+            .as_ref()
+            .is_none_or(|s| s.sample_rate_hz() != rate || s.num_channels() != channels);
+        if needs_new {
+            match Strip::new(rate, channels) {
+                Ok(strip) => self.strip = Some(strip),
+                Err(err) => {
+                    nice_error!("Stem Strip cannot run: {err}");
+                    return false;
+                }
+            }
+        }
+        self.shared.sample_rate_hz.store(rate, Ordering::Relaxed);
+        let name = self.params.name.read().clone();
+        self.name = StemName::new(&name);
+        self.shared.name.store(self.name);
+        if let Some(strip) = self.strip.as_mut() {
+            strip.set_target(&self.params.settings());
+            strip.snap_to_target();
+        }
+        true
+    }
+
+    /// Clears all signal history (filters, detector, meters). Audio-thread safe.
+    pub fn reset_dsp(&mut self) {
+        if let Some(strip) = self.strip.as_mut() {
+            strip.set_target(&self.params.settings());
+            strip.reset();
+        }
+    }
+
+    /// Processes one block in place (1 or 2 channels) and publishes the analysis when a
+    /// snapshot is due. Audio-thread safe: no allocation, lock or syscall.
+    pub fn process_audio(&mut self, channels: &mut [&mut [f32]], transport: TransportPosition) {
+        let Some(strip) = self.strip.as_mut() else {
+            return;
+        };
+        strip.set_target(&self.params.settings());
+        match channels {
+            [left, right, ..] => strip.process(left, Some(right)),
+            [mono] => strip.process(mono, None),
+            [] => {}
+        }
+        if strip.snapshot_due() {
+            if let Some(name) = self.shared.name.load() {
+                self.name = name;
+            }
+            let role = self.params.role.value().role();
+            strip.take_snapshot(role, self.name, transport, &mut self.snapshot);
+            let meters = strip.take_meters();
+            self.shared
+                .publish(&self.snapshot, meters.input_peak_db, meters.integrated_lufs);
+        }
+    }
+}
+
+impl Plugin for StemStrip {
+    const NAME: &'static str = "Stem Strip";
+    const VENDOR: &'static str = "Stem Suite";
+    const URL: &'static str = "https://example.invalid/stem-suite";
+    const EMAIL: &'static str = "stem-suite@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = false;
+
+    type Editor = editor::StripEditor;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        self.create_editor()
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let channels = audio_io_layout
+            .main_output_channels
+            .map_or(2, |c| c.get() as usize)
+            .min(2);
+        self.prepare(buffer_config.sample_rate, channels)
+    }
+
+    fn reset(&mut self) {
+        self.reset_dsp();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let t = context.transport();
+        let position = t.pos_seconds();
+        let transport = TransportPosition {
+            playing: t.playing,
+            known: position.is_some(),
+            position_seconds: position.unwrap_or(0.0),
+        };
+        self.process_audio(buffer.as_slice(), transport);
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for StemStrip {
+    const CLAP_ID: &'static str = "org.stem-suite.stem-strip";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Per-stem trim, EQ, compression, width and analysis for stem mastering");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Equalizer,
+        ClapFeature::Compressor,
+        ClapFeature::Analyzer,
+        ClapFeature::Mastering,
+    ];
+}
+
+impl Vst3Plugin for StemStrip {
+    const VST3_CLASS_ID: [u8; 16] = *b"StemSuiteStripV1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Eq,
+        Vst3SubCategory::Dynamics,
+        Vst3SubCategory::Analyzer,
+    ];
+}
+
+nice_export_clap!(StemStrip);
+nice_export_vst3!(StemStrip);
