@@ -1,6 +1,8 @@
 //! Stem Strip's editor (egui): the EQ curve over the live output spectrum with draggable band
-//! handles, the band, compressor and output controls, and the meters.
+//! handles, the band, compressor and output controls, the meters, and the link status with
+//! the verdicts a Stem Master left for this Strip.
 
+use crate::link::LinkHub;
 use crate::params::{BandParams, PassParams, RoleParam, StripParams};
 use crate::Shared;
 use egui::{self, Color32, RichText, Ui};
@@ -16,6 +18,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 mod eq_view;
+mod link_panel;
 mod meters;
 mod theme;
 
@@ -23,7 +26,11 @@ mod theme;
 pub type StripEditor = EguiEditor<StripApp>;
 
 /// Builds the editor.
-pub fn create(params: Arc<StripParams>, shared: Arc<Shared>) -> Option<StripEditor> {
+pub fn create(
+    params: Arc<StripParams>,
+    shared: Arc<Shared>,
+    link: Arc<LinkHub>,
+) -> Option<StripEditor> {
     let settings = EguiNiceSettings::new().with_resize_hint(
         ResizeHint::resizable().with_min_max_logical_size(
             Some(LogicalSize::new(820.0, 560.0)),
@@ -34,7 +41,7 @@ pub fn create(params: Arc<StripParams>, shared: Arc<Shared>) -> Option<StripEdit
         params.editor_state.clone(),
         RepaintNotifier::new(),
         settings,
-        StripApp::new(params, shared),
+        StripApp::new(params, shared, link),
     )
 }
 
@@ -42,6 +49,7 @@ pub fn create(params: Arc<StripParams>, shared: Arc<Shared>) -> Option<StripEdit
 pub struct StripApp {
     params: Arc<StripParams>,
     shared: Arc<Shared>,
+    link: Arc<LinkHub>,
     context: Option<GuiContext>,
     name_buffer: String,
     eq_view: eq_view::EqView,
@@ -49,11 +57,12 @@ pub struct StripApp {
 }
 
 impl StripApp {
-    fn new(params: Arc<StripParams>, shared: Arc<Shared>) -> Self {
+    fn new(params: Arc<StripParams>, shared: Arc<Shared>, link: Arc<LinkHub>) -> Self {
         let name_buffer = params.name.read().clone();
         Self {
             params,
             shared,
+            link,
             context: None,
             name_buffer,
             eq_view: eq_view::EqView::default(),
@@ -107,7 +116,9 @@ impl NiceEguiApp for StripApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(theme::BACKGROUND).inner_margin(10))
             .show(ui, |ui| {
-                self.header(ui, &setter);
+                let link_view = self.link.view();
+                self.header(ui, &setter, &link_view);
+                link_panel::verdicts(ui, &self.shared, &link_view);
                 ui.add_space(6.0);
                 let meter_width = 150.0;
                 let full = ui.available_size();
@@ -134,7 +145,7 @@ impl NiceEguiApp for StripApp {
 }
 
 impl StripApp {
-    fn header(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+    fn header(&mut self, ui: &mut Ui, setter: &ParamSetter, link_view: &crate::link::LinkView) {
         ui.horizontal(|ui| {
             ui.label(
                 RichText::new("STEM STRIP")
@@ -174,7 +185,11 @@ impl StripApp {
                 let rate = self.shared.sample_rate_hz.load(Ordering::Relaxed);
                 if rate > 0.0 {
                     ui.label(RichText::new(format!("{:.1} kHz", rate / 1000.0)).color(theme::DIM));
+                    ui.add_space(8.0);
                 }
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    link_panel::status(ui, &self.link, &self.params, link_view);
+                });
             });
         });
     }

@@ -1,5 +1,8 @@
 //! Stem Strip: the plugin on each stem bus. Trim, EQ, compression, width and output gain,
 //! and analysis of what it outputs. All DSP lives in `shared_dsp::strip`.
+//!
+//! The Strip also takes part in the Stem link (`shared_dsp::link`): see [`link`] for who
+//! touches the [`LinkWriter`](shared_dsp::link::LinkWriter) on which thread.
 
 use atomic_float::AtomicF32;
 use nice_plug::prelude::*;
@@ -10,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub mod editor;
+pub mod link;
 pub mod params;
 
 use params::StripParams;
@@ -43,6 +47,8 @@ pub struct Shared {
     pub name: AtomicStemName,
     /// Set by the GUI when the persisted name changed, so the editor re-reads it.
     pub name_dirty: AtomicBool,
+    /// The gain offset a Stem Master requests of this Strip, dB (0 when none).
+    pub gain_request_db: AtomicF32,
 }
 
 impl Default for Shared {
@@ -62,6 +68,7 @@ impl Default for Shared {
             band_db: std::array::from_fn(|_| std::array::from_fn(|_| floor())),
             name: AtomicStemName::new(),
             name_dirty: AtomicBool::new(true),
+            gain_request_db: AtomicF32::new(0.0),
         }
     }
 }
@@ -95,6 +102,11 @@ pub struct StemStrip {
     strip: Option<Strip>,
     snapshot: StemSnapshot,
     name: StemName,
+    /// The link as the audio thread sees it (publish, gain request). Replaced only through
+    /// `link_hub`'s mailboxes and never dropped on the audio thread (see [`link`]).
+    link: link::AudioLink,
+    /// The link's shared side: background thread, GUI view, mailboxes.
+    link_hub: Arc<link::LinkHub>,
 }
 
 impl Default for StemStrip {
@@ -105,7 +117,15 @@ impl Default for StemStrip {
             strip: None,
             snapshot: StemSnapshot::default(),
             name: StemName::default(),
+            link: link::AudioLink::default(),
+            link_hub: Arc::new(link::LinkHub::default()),
         }
+    }
+}
+
+impl Drop for StemStrip {
+    fn drop(&mut self) {
+        self.close_link();
     }
 }
 
@@ -117,7 +137,37 @@ impl StemStrip {
 
     /// The editor, independent of the plugin type a wrapper exports it as.
     pub fn create_editor(&self) -> Option<editor::StripEditor> {
-        editor::create(self.params.clone(), self.shared.clone())
+        editor::create(
+            self.params.clone(),
+            self.shared.clone(),
+            self.link_hub.clone(),
+        )
+    }
+
+    /// The link's shared side (GUI view, group picker).
+    pub fn link_hub(&self) -> Arc<link::LinkHub> {
+        self.link_hub.clone()
+    }
+
+    /// Opens the link (if not open yet) and starts its heartbeat/status thread. Off the audio
+    /// thread (called from `prepare()`). A failure is logged and shown in the GUI; audio runs
+    /// on regardless.
+    fn open_link(&mut self) {
+        if self.link.is_none() {
+            if let Some(writer) = self.link_hub.open(&self.params) {
+                self.link.set(writer);
+            }
+        }
+        self.link_hub
+            .start_thread(self.params.clone(), self.shared.clone());
+    }
+
+    /// Stops the link thread and frees the slot (deactivation, drop). Not on the audio thread.
+    fn close_link(&mut self) {
+        self.link_hub.stop_thread();
+        self.link.clear();
+        self.link_hub.close();
+        self.shared.gain_request_db.store(0.0, Ordering::Relaxed);
     }
 
     /// Builds the DSP for a sample rate and channel count (allocates; called from
@@ -144,13 +194,22 @@ impl StemStrip {
             strip.set_target(&self.params.settings());
             strip.snap_to_target();
         }
+        self.open_link();
         true
+    }
+
+    /// Deactivation: leaves the link (the slot is freed at once, so the Master stops showing
+    /// this Strip). Not on the audio thread.
+    pub fn release(&mut self) {
+        self.close_link();
     }
 
     /// Clears all signal history (filters, detector, meters). Audio-thread safe.
     pub fn reset_dsp(&mut self) {
+        let mut settings = self.params.settings();
+        settings.gain_offset_db = self.link.gain_request_db();
         if let Some(strip) = self.strip.as_mut() {
-            strip.set_target(&self.params.settings());
+            strip.set_target(&settings);
             strip.reset();
         }
     }
@@ -158,10 +217,14 @@ impl StemStrip {
     /// Processes one block in place (1 or 2 channels) and publishes the analysis when a
     /// snapshot is due. Audio-thread safe: no allocation, lock or syscall.
     pub fn process_audio(&mut self, channels: &mut [&mut [f32]], transport: TransportPosition) {
+        self.link.poll(&self.link_hub);
         let Some(strip) = self.strip.as_mut() else {
             return;
         };
-        strip.set_target(&self.params.settings());
+        let gain_request_db = self.link.gain_request_db();
+        let mut settings = self.params.settings();
+        settings.gain_offset_db = gain_request_db;
+        strip.set_target(&settings);
         match channels {
             [left, right, ..] => strip.process(left, Some(right)),
             [mono] => strip.process(mono, None),
@@ -176,6 +239,10 @@ impl StemStrip {
             let meters = strip.take_meters();
             self.shared
                 .publish(&self.snapshot, meters.input_peak_db, meters.integrated_lufs);
+            self.shared
+                .gain_request_db
+                .store(gain_request_db, Ordering::Relaxed);
+            self.link.publish(&self.snapshot);
         }
     }
 }
@@ -225,6 +292,10 @@ impl Plugin for StemStrip {
             .map_or(2, |c| c.get() as usize)
             .min(2);
         self.prepare(buffer_config.sample_rate, channels)
+    }
+
+    fn deactivate(&mut self) {
+        self.release();
     }
 
     fn reset(&mut self) {

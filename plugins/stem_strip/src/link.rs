@@ -1,0 +1,307 @@
+//! Stem Strip's end of the Stem link: who touches the [`LinkWriter`] on which thread.
+//!
+//! * **Activation** (`prepare()`, main thread): [`LinkHub::open`] opens a writer bound to the
+//!   saved group (if any) and [`LinkHub::start_thread`] starts the link thread. A failure is
+//!   logged and kept for the GUI; audio runs on without the link.
+//! * **Audio thread**: [`AudioLink`] holds its own `Arc<LinkWriter>` and calls only
+//!   `publish()` and `gain_request_db()` (atomics only). A replacement writer (after an
+//!   eviction, or a late successful open) reaches it through a one-pointer mailbox, and the
+//!   writer it replaces goes back through another: the audio thread never drops an `Arc`
+//!   (which could free memory and unmap the segment).
+//! * **Link thread** (one per instance, every 250 ms, parked in between): heartbeat (hosts may
+//!   stop calling `process()` when the transport stops), `status()` (which binds an unbound
+//!   Strip automatically when exactly one Master is live), persisting the bound group in the
+//!   `group` state field, picking up a group loaded from state, reopening after
+//!   [`LinkStatus::Evicted`] or a failed open, and the [`LinkView`] for the GUI.
+//! * **GUI**: reads the [`LinkView`] and binds to a group from the picker
+//!   ([`LinkHub::pick_group`]). The `parking_lot` mutexes here are shared by the link thread
+//!   and the GUI only; the audio thread never takes them.
+
+use crate::params::StripParams;
+use crate::Shared;
+use nice_plug::prelude::*;
+use parking_lot::Mutex;
+use shared_dsp::link::{GroupId, LinkStatus, LinkWriter, MasterInfo, VerdictList};
+use shared_dsp::snapshot::StemSnapshot;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How often the link thread beats the heartbeat and refreshes the status.
+pub const TICK: Duration = Duration::from_millis(250);
+/// After a failed open, the link thread tries again every this many ticks (5 s).
+const RETRY_TICKS: u32 = 20;
+
+/// The link state the GUI shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum LinkState {
+    /// The plugin is not active (no link open).
+    #[default]
+    Inactive,
+    /// The link could not be opened: the error's text (the link thread retries).
+    Unavailable(String),
+    /// Open; the latest status.
+    Open(LinkStatus),
+}
+
+/// What the link thread leaves for the GUI (refreshed every [`TICK`]).
+#[derive(Debug, Clone, Default)]
+pub struct LinkView {
+    /// The state.
+    pub state: LinkState,
+    /// The live Masters (for the picker).
+    pub masters: Vec<MasterInfo>,
+    /// The verdicts a Master left for this Strip.
+    pub verdicts: VerdictList,
+    /// The group this Strip is bound to.
+    pub group: Option<GroupId>,
+}
+
+/// A single `Arc<LinkWriter>` handed from one thread to another with one atomic swap.
+#[derive(Default)]
+struct Mailbox(AtomicPtr<LinkWriter>);
+
+impl Mailbox {
+    /// Leaves `w`; returns what was there (for the caller to dispose of). Atomics only.
+    fn put(&self, w: Arc<LinkWriter>) -> Option<Arc<LinkWriter>> {
+        let prev = self.0.swap(Arc::into_raw(w).cast_mut(), Ordering::AcqRel);
+        // SAFETY: every non-null pointer in the mailbox came from `Arc::into_raw` and is
+        // taken out exactly once (by this swap or by `take`).
+        (!prev.is_null()).then(|| unsafe { Arc::from_raw(prev) })
+    }
+
+    /// Takes what is there. Atomics only.
+    fn take(&self) -> Option<Arc<LinkWriter>> {
+        let p = self.0.swap(ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: as in `put`.
+        (!p.is_null()).then(|| unsafe { Arc::from_raw(p) })
+    }
+}
+
+impl Drop for Mailbox {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
+/// The shared side of the link: mailboxes to and from the audio thread, the writer for the
+/// link thread and the GUI, the view, and the link thread itself.
+#[derive(Default)]
+pub struct LinkHub {
+    /// The current writer (link thread and GUI; never the audio thread).
+    current: Mutex<Option<Arc<LinkWriter>>>,
+    /// Link thread → audio thread: a new writer to publish through.
+    incoming: Mailbox,
+    /// Audio thread → link thread: the writer the audio thread stopped using, to be dropped
+    /// off the audio thread.
+    retired: Mailbox,
+    view: Mutex<LinkView>,
+    stop: Arc<AtomicBool>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl LinkHub {
+    /// Opens a writer bound to the saved group (if any), makes it current and returns it.
+    /// Logs and records a failure for the GUI. Off the audio thread.
+    pub fn open(&self, params: &StripParams) -> Option<Arc<LinkWriter>> {
+        let group = GroupId::from_raw(*params.group.read());
+        match LinkWriter::open(group) {
+            Ok(writer) => {
+                let writer = Arc::new(writer);
+                *self.current.lock() = Some(writer.clone());
+                let mut view = self.view.lock();
+                view.group = writer.group();
+                if matches!(view.state, LinkState::Inactive | LinkState::Unavailable(_)) {
+                    view.state = LinkState::Open(LinkStatus::NoMaster {
+                        group: writer.group(),
+                    });
+                }
+                Some(writer)
+            }
+            Err(err) => {
+                let text = err.to_string();
+                let mut view = self.view.lock();
+                if view.state != LinkState::Unavailable(text.clone()) {
+                    nice_warn!("Stem link unavailable (audio is not affected): {text}");
+                }
+                view.state = LinkState::Unavailable(text);
+                None
+            }
+        }
+    }
+
+    /// Starts the link thread unless it runs already.
+    pub fn start_thread(self: &Arc<Self>, params: Arc<StripParams>, shared: Arc<Shared>) {
+        let mut thread = self.thread.lock();
+        if thread.is_some() {
+            return;
+        }
+        self.stop.store(false, Ordering::Relaxed);
+        let hub = self.clone();
+        match std::thread::Builder::new()
+            .name("stem-strip-link".into())
+            .spawn(move || hub.run(&params, &shared))
+        {
+            Ok(handle) => *thread = Some(handle),
+            Err(err) => nice_error!("Stem link: cannot start the heartbeat thread: {err}"),
+        }
+    }
+
+    /// Stops and joins the link thread (returns within one tick at most).
+    pub fn stop_thread(&self) {
+        let handle = self.thread.lock().take();
+        if let Some(handle) = handle {
+            self.stop.store(true, Ordering::Relaxed);
+            handle.thread().unpark();
+            if handle.join().is_err() {
+                nice_error!("Stem link: the heartbeat thread panicked");
+            }
+        }
+    }
+
+    /// Drops every writer the hub holds (after the audio side let go of its own).
+    pub fn close(&self) {
+        drop(self.incoming.take());
+        drop(self.retired.take());
+        drop(self.current.lock().take());
+        let mut view = self.view.lock();
+        view.state = LinkState::Inactive;
+        view.verdicts.clear();
+        view.masters.clear();
+    }
+
+    /// A copy of the view for the GUI.
+    pub fn view(&self) -> LinkView {
+        self.view.lock().clone()
+    }
+
+    /// Binds this Strip to `group` (the GUI's picker) and saves it in the state.
+    pub fn pick_group(&self, group: GroupId, params: &StripParams) {
+        *params.group.write() = group.0;
+        if let Some(w) = self.current.lock().as_ref() {
+            w.set_group(group);
+        }
+        self.view.lock().group = Some(group);
+    }
+
+    fn run(&self, params: &StripParams, shared: &Shared) {
+        let mut saved = *params.group.read();
+        let mut failed_ticks = 0u32;
+        let mut masters = Vec::new();
+        let mut verdicts = VerdictList::new();
+        while !self.stop.load(Ordering::Relaxed) {
+            // What the audio thread gave back is dropped here, off the audio thread.
+            drop(self.retired.take());
+            let writer = self.current.lock().clone();
+            match writer {
+                None => {
+                    failed_ticks += 1;
+                    if failed_ticks >= RETRY_TICKS {
+                        failed_ticks = 0;
+                        if let Some(w) = self.open(params) {
+                            // Dispose of an untaken earlier one here, not on the audio thread.
+                            drop(self.incoming.put(w));
+                        }
+                    }
+                }
+                Some(w) => {
+                    w.heartbeat();
+                    // A group from the GUI's picker or from a state load.
+                    let in_state = *params.group.read();
+                    if in_state != saved {
+                        if let Some(g) = GroupId::from_raw(in_state) {
+                            w.set_group(g);
+                        }
+                        saved = in_state;
+                    }
+                    let status = w.status();
+                    // Automatic binding: save the group the link bound to.
+                    let bound = w.group().map_or(0, |g| g.0);
+                    if bound != saved {
+                        *params.group.write() = bound;
+                        saved = bound;
+                    }
+                    if status == LinkStatus::Evicted {
+                        nice_warn!("Stem link: this Strip's slot was taken over; reconnecting");
+                        drop(w);
+                        drop(self.current.lock().take());
+                        if let Some(new) = self.open(params) {
+                            drop(self.incoming.put(new));
+                        } else {
+                            failed_ticks = 0;
+                        }
+                    } else {
+                        w.masters(&mut masters);
+                        w.verdicts(&mut verdicts);
+                        let mut view = self.view.lock();
+                        view.state = LinkState::Open(status);
+                        view.masters.clone_from(&masters);
+                        view.verdicts = verdicts;
+                        view.group = w.group();
+                    }
+                }
+            }
+            if self.current.lock().is_none() {
+                shared.gain_request_db.store(0.0, Ordering::Relaxed);
+            }
+            std::thread::park_timeout(TICK);
+        }
+    }
+}
+
+/// The audio thread's side of the link.
+#[derive(Default)]
+pub struct AudioLink {
+    writer: Option<Arc<LinkWriter>>,
+    /// A writer that could not be handed back yet (the mailbox was full): kept, never dropped
+    /// on the audio thread, handed back on a later block.
+    overflow: Option<Arc<LinkWriter>>,
+}
+
+impl AudioLink {
+    /// Whether no writer is held.
+    pub fn is_none(&self) -> bool {
+        self.writer.is_none()
+    }
+
+    /// Sets the writer (main thread, while not processing).
+    pub fn set(&mut self, writer: Arc<LinkWriter>) {
+        self.writer = Some(writer);
+    }
+
+    /// Drops the writers (main thread, while not processing).
+    pub fn clear(&mut self) {
+        self.writer = None;
+        self.overflow = None;
+    }
+
+    /// Picks up a writer the link thread left, handing the previous one back. Audio thread:
+    /// atomics only.
+    pub fn poll(&mut self, hub: &LinkHub) {
+        if let Some(old) = self.overflow.take() {
+            self.overflow = hub.retired.put(old);
+        }
+        // With a writer still waiting to go back, a new one waits in its mailbox.
+        if self.overflow.is_none() {
+            if let Some(new) = hub.incoming.take() {
+                if let Some(old) = self.writer.replace(new) {
+                    self.overflow = hub.retired.put(old);
+                }
+            }
+        }
+    }
+
+    /// Publishes a snapshot. Audio thread: atomics only.
+    pub fn publish(&self, snap: &StemSnapshot) {
+        if let Some(w) = &self.writer {
+            w.publish(snap);
+        }
+    }
+
+    /// The gain offset requested by a Master, dB (0 without a link). Audio thread: atomics.
+    pub fn gain_request_db(&self) -> f32 {
+        self.writer.as_ref().map_or(0.0, |w| w.gain_request_db())
+    }
+}
