@@ -58,10 +58,22 @@ fn all_bands() -> EqSettings {
 }
 
 fn compressor_on() -> CompressorSettings {
-    CompressorSettings { enabled: true, threshold_db: -20.0, ratio: 3.0, mix: 0.7, sidechain_hp_hz: 80.0, ..Default::default() }
+    CompressorSettings {
+        enabled: true,
+        threshold_db: -20.0,
+        ratio: 3.0,
+        mix: 0.7,
+        sidechain_hp_hz: 80.0,
+        ..Default::default()
+    }
 }
 
-fn second(c: &mut Criterion, name: &str, channels: usize, mut f: impl FnMut(&mut [f32], Option<&mut [f32]>)) {
+fn second(
+    c: &mut Criterion,
+    name: &str,
+    channels: usize,
+    mut f: impl FnMut(&mut [f32], Option<&mut [f32]>),
+) {
     let l = noise(RATE as usize, 1);
     let r = noise(RATE as usize, 2);
     let mut group = c.benchmark_group(name);
@@ -93,7 +105,12 @@ fn bench(c: &mut Criterion) {
         second(c, "strip_all_sections", channels, |l, r| {
             strip.process(l, r);
             if strip.snapshot_due() {
-                strip.take_snapshot(StemRole::Drums, StemName::new("Drums"), TransportPosition::default(), &mut snap);
+                strip.take_snapshot(
+                    StemRole::Drums,
+                    StemName::new("Drums"),
+                    TransportPosition::default(),
+                    &mut snap,
+                );
             }
         });
     }
@@ -111,13 +128,37 @@ fn bench(c: &mut Criterion) {
     second(c, "section_compressor", 2, |l, r| comp.process(l, r));
 
     let mut loudness = LoudnessMeter::new(RATE as u32, 2).unwrap();
-    second(c, "section_loudness_true_peak", 2, |l, r| loudness.process(l, r.as_deref()));
+    second(c, "section_loudness_true_peak", 2, |l, r| {
+        loudness.process(l, r.as_deref())
+    });
+
+    // Variants of the loudness section, to see what true peak costs inside ebur128.
+    for (label, mode) in [
+        (
+            "variant_ebur128_shortterm_only",
+            ebur128::Mode::S | ebur128::Mode::HISTOGRAM,
+        ),
+        (
+            "variant_ebur128_with_true_peak",
+            ebur128::Mode::S | ebur128::Mode::TRUE_PEAK | ebur128::Mode::HISTOGRAM,
+        ),
+    ] {
+        let mut m = ebur128::EbuR128::new(2, RATE as u32, mode).unwrap();
+        second(c, label, 2, |l, r| {
+            let r = r.unwrap();
+            let _ = m.add_frames_planar_f32(&[l, r]);
+        });
+    }
 
     let mut meter = StereoMeter::new(RATE);
-    second(c, "section_rms_correlation", 2, |l, r| meter.process(l, r.as_deref()));
+    second(c, "section_rms_correlation", 2, |l, r| {
+        meter.process(l, r.as_deref())
+    });
 
     let mut spectrum = BandSpectrum::new(RATE);
-    second(c, "section_band_spectrum", 2, |l, r| spectrum.process(l, r.as_deref()));
+    second(c, "section_band_spectrum", 2, |l, r| {
+        spectrum.process(l, r.as_deref())
+    });
 }
 
 criterion_group!(benches, bench);

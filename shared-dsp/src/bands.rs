@@ -58,7 +58,11 @@ impl BandLayout {
             centers_erb[b] = lo + step * (b as f32 + 0.5);
             centers_hz[b] = erb_rate_to_hz(centers_erb[b]);
         }
-        Self { edges_hz, centers_hz, centers_erb }
+        Self {
+            edges_hz,
+            centers_hz,
+            centers_erb,
+        }
     }
 
     /// Index of the band that contains `hz`, or `None` outside 20 Hz to 20 kHz.

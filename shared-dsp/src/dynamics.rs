@@ -211,7 +211,7 @@ impl Compressor {
             };
             let mag = sc.abs();
             level_db[ch] = if mag > 0.0 {
-                (20.0 * mag.log10()).max(LEVEL_FLOOR_DB)
+                (20.0 * std::f32::consts::LOG10_2 * mag.log2()).max(LEVEL_FLOOR_DB)
             } else {
                 LEVEL_FLOOR_DB
             };
@@ -227,14 +227,26 @@ impl Compressor {
             let peak = wanted
                 .max(self.release_coef * self.peak_db[ch] + (1.0 - self.release_coef) * wanted);
             let red = self.attack_coef * self.reduction_db[ch] + (1.0 - self.attack_coef) * peak;
-            if peak.is_finite() && red.is_finite() {
-                self.peak_db[ch] = peak;
-                self.reduction_db[ch] = red;
+            // NOTE: reductions under a micro-decibel are flushed to exactly 0 dB: the
+            // detector then never decays into denormals, and the common "below threshold"
+            // case skips the exponential below.
+            self.peak_db[ch] = if peak.is_finite() && peak > 1e-6 {
+                peak
             } else {
-                self.peak_db[ch] = 0.0;
-                self.reduction_db[ch] = 0.0;
-            }
-            let gain = 10f32.powf(-0.05 * self.reduction_db[ch]) * self.makeup_gain;
+                0.0
+            };
+            self.reduction_db[ch] = if red.is_finite() && red > 1e-6 {
+                red
+            } else {
+                0.0
+            };
+            let gain = if self.reduction_db[ch] == 0.0 {
+                self.makeup_gain
+            } else {
+                // 10^(-r/20) as a base-2 exponential, which is far cheaper than `powf`.
+                (-0.05 * std::f32::consts::LOG2_10 * self.reduction_db[ch]).exp2()
+                    * self.makeup_gain
+            };
             let dry = frame[ch];
             frame[ch] = finite_or_zero(dry + mix * (dry * gain - dry));
         }

@@ -63,6 +63,17 @@ impl Default for BiquadCoefs {
 }
 
 impl BiquadCoefs {
+    /// The coefficients as `f64`, in the order b0, b1, b2, a1, a2.
+    pub fn to_f64(&self) -> [f64; 5] {
+        [
+            self.b0 as f64,
+            self.b1 as f64,
+            self.b2 as f64,
+            self.a1 as f64,
+            self.a2 as f64,
+        ]
+    }
+
     /// Passes the signal unchanged.
     pub const fn identity() -> Self {
         Self {
@@ -497,6 +508,32 @@ impl BiquadState {
             0.0
         } else {
             out
+        }
+    }
+
+    /// Filters one sample without the per-sample safety checks of [`BiquadState::process`],
+    /// for callers that guarantee finite input and call [`BiquadState::repair`] every few
+    /// dozen samples (the Strip does, once per control tick). Coefficients are `f64`.
+    #[inline(always)]
+    pub fn process_unchecked(&mut self, c: &[f64; 5], x: f64) -> f64 {
+        let y = c[0] * x + self.s1;
+        self.s1 = c[1] * x - c[3] * y + self.s2;
+        self.s2 = c[2] * x - c[4] * y;
+        y
+    }
+
+    /// Resets a state that went non-finite and flushes tiny values to zero (denormal
+    /// safety for [`BiquadState::process_unchecked`]).
+    #[inline]
+    pub fn repair(&mut self) {
+        if !(self.s1 + self.s2).is_finite() {
+            self.reset();
+        }
+        if self.s1.abs() < FLUSH {
+            self.s1 = 0.0;
+        }
+        if self.s2.abs() < FLUSH {
+            self.s2 = 0.0;
         }
     }
 

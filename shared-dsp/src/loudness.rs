@@ -254,12 +254,13 @@ mod tests {
         let mut signal = sine(rate, 1000.0, db_to_gain(-36.0), 5.0);
         signal.extend(sine(rate, 1000.0, db_to_gain(-23.0), 1.3));
         let mut ours = LoudnessMeter::new(rate, 2).unwrap();
-        let mut reference =
-            EbuR128::new(2, rate, Mode::S | Mode::HISTOGRAM).unwrap();
+        let mut reference = EbuR128::new(2, rate, Mode::S | Mode::HISTOGRAM).unwrap();
         // Feed up to an exact 100 ms boundary so both look at the same window.
         let n = signal.len() / 4800 * 4800;
         feed_in_blocks(&mut ours, &signal[..n], &signal[..n], 333);
-        reference.add_frames_planar_f32(&[&signal[..n], &signal[..n]]).unwrap();
+        reference
+            .add_frames_planar_f32(&[&signal[..n], &signal[..n]])
+            .unwrap();
         let st = reference.loudness_shortterm().unwrap() as f32;
         let mo = reference.loudness_momentary().unwrap() as f32;
         assert_abs_diff_eq!(ours.shortterm_lufs(), st, epsilon = 0.01);

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// The role of a stem. The discriminants are stable: they are saved in plugin state and
 /// published over the link, so never renumber them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StemRole {
     Drums = 0,

@@ -40,7 +40,10 @@ impl StemName {
         }
         let mut bytes = [0; NAME_CAPACITY];
         bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
-        Self { bytes, len: len as u8 }
+        Self {
+            bytes,
+            len: len as u8,
+        }
     }
 
     /// Builds a name from untrusted bytes (for example read from the link): `None` unless
@@ -52,7 +55,10 @@ impl StemName {
         std::str::from_utf8(&bytes[..len]).ok()?;
         let mut clean = [0; NAME_CAPACITY];
         clean[..len].copy_from_slice(&bytes[..len]);
-        Some(Self { bytes: clean, len: len as u8 })
+        Some(Self {
+            bytes: clean,
+            len: len as u8,
+        })
     }
 
     /// The name as text.

@@ -181,7 +181,11 @@ impl BandSpectrum {
             let sum: f32 = self.bins[lo..hi].iter().map(|c| c.norm_sqr()).sum();
             let p = sum * self.power_scale;
             let smoothed = a * self.power[ch][b] + (1.0 - a) * p;
-            self.power[ch][b] = if smoothed.is_finite() { smoothed.max(FLOOR_POWER) } else { FLOOR_POWER };
+            self.power[ch][b] = if smoothed.is_finite() {
+                smoothed.max(FLOOR_POWER)
+            } else {
+                FLOOR_POWER
+            };
         }
     }
 
@@ -236,7 +240,11 @@ mod tests {
                 assert_abs_diff_eq!(10.0 * near.log10(), db, epsilon = 0.2);
                 // Far from the tone, the bands are far below it.
                 let far = if b > 10 { b - 8 } else { b + 8 };
-                assert!(bands[far] < db - 60.0, "rate {rate} f {f}: band {far} = {}", bands[far]);
+                assert!(
+                    bands[far] < db - 60.0,
+                    "rate {rate} f {f}: band {far} = {}",
+                    bands[far]
+                );
                 assert_eq!(sp.band_db(1), bands);
             }
         }

@@ -82,7 +82,13 @@ fn to_vector(s: &StripSettings) -> [f32; NUM_CONTINUOUS] {
     v[WIDTH] = s.width;
     v[3] = e.high_pass.freq_hz.log2();
     v[4] = e.low_pass.freq_hz.log2();
-    let bands = [&e.low_shelf, &e.bells[0], &e.bells[1], &e.bells[2], &e.high_shelf];
+    let bands = [
+        &e.low_shelf,
+        &e.bells[0],
+        &e.bells[1],
+        &e.bells[2],
+        &e.high_shelf,
+    ];
     for (i, b) in bands.iter().enumerate() {
         v[5 + 3 * i] = b.freq_hz.log2();
         v[6 + 3 * i] = b.gain_db;
@@ -101,7 +107,10 @@ fn to_vector(s: &StripSettings) -> [f32; NUM_CONTINUOUS] {
 }
 
 /// Writes the continuous values of `v` into a copy of `target` (whose switches are kept).
-fn from_vector(v: &[f32; NUM_CONTINUOUS], target: &StripSettings) -> (EqSettings, CompressorSettings) {
+fn from_vector(
+    v: &[f32; NUM_CONTINUOUS],
+    target: &StripSettings,
+) -> (EqSettings, CompressorSettings) {
     let mut e = target.eq;
     let mut c = target.compressor;
     e.high_pass.freq_hz = v[3].exp2();
@@ -242,7 +251,11 @@ impl Strip {
     pub fn snap_to_target(&mut self) {
         self.current = self.target_vector;
         self.ticks_left = 0;
-        self.gains_from = [self.current[TRIM], self.current[OUTPUT], self.current[WIDTH]];
+        self.gains_from = [
+            self.current[TRIM],
+            self.current[OUTPUT],
+            self.current[WIDTH],
+        ];
         self.apply_current();
     }
 
@@ -282,7 +295,10 @@ impl Strip {
         while start < len {
             let take = (CONTROL_INTERVAL - self.phase).min(len - start);
             let l = &mut left[start..start + take];
-            let r = right.as_deref_mut().filter(|_| stereo).map(|r| &mut r[start..start + take]);
+            let r = right
+                .as_deref_mut()
+                .filter(|_| stereo)
+                .map(|r| &mut r[start..start + take]);
             self.process_chunk(l, r);
             start += take;
         }
@@ -291,7 +307,11 @@ impl Strip {
     /// Processes samples that lie within one control period.
     fn process_chunk(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
         if self.phase == 0 {
-            self.gains_from = [self.current[TRIM], self.current[OUTPUT], self.current[WIDTH]];
+            self.gains_from = [
+                self.current[TRIM],
+                self.current[OUTPUT],
+                self.current[WIDTH],
+            ];
             if self.ticks_left > 0 {
                 self.ticks_left -= 1;
                 if self.ticks_left == 0 {
@@ -305,7 +325,11 @@ impl Strip {
             }
         }
         let from = self.gains_from;
-        let to = [self.current[TRIM], self.current[OUTPUT], self.current[WIDTH]];
+        let to = [
+            self.current[TRIM],
+            self.current[OUTPUT],
+            self.current[WIDTH],
+        ];
         let ramping = from != to;
         let num_channels = if right.is_some() { 2 } else { 1 };
         let comp_on = self.target.compressor.enabled;
@@ -325,7 +349,7 @@ impl Strip {
                 frame[1] = sanitize(r[i]) * trim;
             }
             self.input_peak = self.input_peak.max(frame[0].abs()).max(frame[1].abs());
-            self.eq.process_frame(&mut frame, num_channels);
+            self.eq.process_frame_unchecked(&mut frame, num_channels);
             if comp_on {
                 self.compressor.process_frame(&mut frame, num_channels);
             }
@@ -339,6 +363,9 @@ impl Strip {
             }
         }
         self.phase = (self.phase + left.len()) % CONTROL_INTERVAL;
+        if self.phase == 0 {
+            self.eq.repair();
+        }
         if comp_on {
             let gr = self.compressor.take_max_gain_reduction_db();
             self.gui_gain_reduction_db = self.gui_gain_reduction_db.max(gr);
@@ -409,7 +436,11 @@ fn same_switches(a: &StripSettings, b: &StripSettings) -> bool {
         && a.eq.low_pass.slope == b.eq.low_pass.slope
         && a.eq.low_shelf.enabled == b.eq.low_shelf.enabled
         && a.eq.high_shelf.enabled == b.eq.high_shelf.enabled
-        && a.eq.bells.iter().zip(&b.eq.bells).all(|(x, y)| x.enabled == y.enabled)
+        && a.eq
+            .bells
+            .iter()
+            .zip(&b.eq.bells)
+            .all(|(x, y)| x.enabled == y.enabled)
         && a.compressor.enabled == b.compressor.enabled
 }
 

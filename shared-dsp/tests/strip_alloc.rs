@@ -69,7 +69,12 @@ fn strip_never_allocates_after_construction() {
                 strip.process(&mut l[..block], None);
             }
             if strip.snapshot_due() {
-                strip.take_snapshot(StemRole::Drums, name, TransportPosition::default(), &mut snap);
+                strip.take_snapshot(
+                    StemRole::Drums,
+                    name,
+                    TransportPosition::default(),
+                    &mut snap,
+                );
                 let _ = strip.take_meters();
             }
             if step == 200 {

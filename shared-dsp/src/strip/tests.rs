@@ -119,9 +119,15 @@ fn matrix_of_rates_and_block_sizes_everything_on() {
             let mut strip = Strip::new(rate, 2).unwrap();
             strip.set_target(&everything_on());
             let (ol, or) = run(&mut strip, &l, &r, block);
-            assert!(ol.iter().chain(&or).all(|x| x.is_finite()), "rate {rate} block {block}");
+            assert!(
+                ol.iter().chain(&or).all(|x| x.is_finite()),
+                "rate {rate} block {block}"
+            );
             let energy: f32 = ol.iter().map(|x| x * x).sum();
-            assert!(energy > 1.0, "rate {rate} block {block}: output should not be silent");
+            assert!(
+                energy > 1.0,
+                "rate {rate} block {block}: output should not be silent"
+            );
         }
     }
 }
@@ -136,14 +142,26 @@ fn mono_strip_processes_one_channel() {
     strip.process(&mut l, None);
     assert!(l.iter().all(|x| x.is_finite()));
     let mut snap = StemSnapshot::default();
-    strip.take_snapshot(StemRole::Bass, StemName::new("Bass"), TransportPosition::default(), &mut snap);
+    strip.take_snapshot(
+        StemRole::Bass,
+        StemName::new("Bass"),
+        TransportPosition::default(),
+        &mut snap,
+    );
     assert_eq!(snap.band_db[0], snap.band_db[1]);
 }
 
 #[test]
 fn bad_input_gives_finite_output_and_recovers() {
     let rate = 48_000.0;
-    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-40, f32::MAX, 1.0] {
+    for bad in [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1e-40,
+        f32::MAX,
+        1.0,
+    ] {
         let mut strip = Strip::new(rate, 2).unwrap();
         strip.set_target(&everything_on());
         let mut l = vec![bad; 4096];
@@ -156,9 +174,17 @@ fn bad_input_gives_finite_output_and_recovers() {
         let (ol, _) = run(&mut strip, &clean, &clean, 512);
         assert!(ol.iter().all(|x| x.is_finite()));
         let tail_rms = (ol[40_000..].iter().map(|x| x * x).sum::<f32>() / 8000.0).sqrt();
-        assert!(tail_rms > 0.05, "input {bad}: output after recovery is {tail_rms}");
+        assert!(
+            tail_rms > 0.05,
+            "input {bad}: output after recovery is {tail_rms}"
+        );
         let mut snap = StemSnapshot::default();
-        strip.take_snapshot(StemRole::Other, StemName::default(), TransportPosition::default(), &mut snap);
+        strip.take_snapshot(
+            StemRole::Other,
+            StemName::default(),
+            TransportPosition::default(),
+            &mut snap,
+        );
         assert!(snap.shortterm_lufs.is_finite() && snap.true_peak_db.is_finite());
     }
 }
@@ -171,8 +197,17 @@ fn snapshot_reports_what_the_output_measures() {
     let (_, _) = run(&mut strip, &s, &s, 480);
     assert!(strip.snapshot_due());
     let mut snap = StemSnapshot::default();
-    let transport = TransportPosition { playing: true, known: true, position_seconds: 4.0 };
-    strip.take_snapshot(StemRole::LeadVocal, StemName::new("Vox"), transport, &mut snap);
+    let transport = TransportPosition {
+        playing: true,
+        known: true,
+        position_seconds: 4.0,
+    };
+    strip.take_snapshot(
+        StemRole::LeadVocal,
+        StemName::new("Vox"),
+        transport,
+        &mut snap,
+    );
     assert!(!strip.snapshot_due());
     assert_eq!(snap.role, StemRole::LeadVocal);
     assert_eq!(snap.name.as_str(), "Vox");
