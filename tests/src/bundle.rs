@@ -168,3 +168,63 @@ fn flock(file: &File, lock: Lock) {
 fn flock(_file: &File, _lock: Lock) {
     // NOTE: without flock, concurrent test runs rely on cargo's own lock of the target folder.
 }
+
+/// Environment variable naming a prebuilt `stems` binary to use instead of building one.
+pub const STEMS_BIN_ENV: &str = "STEMS_BIN";
+
+/// The `stems` command-line tool: `$STEMS_BIN` when set, otherwise a debug build made on first
+/// use in this process with `CARGO_TARGET_DIR=<workspace>/target/plugin-tests cargo build -p
+/// stems` (`env!("CARGO_BIN_EXE_stems")` only exists for the `stems` crate's own tests).
+///
+/// Panics with the build's error output when it cannot be built.
+pub fn stems_binary() -> &'static Path {
+    static STEMS: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let result = STEMS.get_or_init(|| {
+        if let Some(path) = std::env::var_os(STEMS_BIN_ENV) {
+            let path = PathBuf::from(path);
+            return if path.exists() {
+                Ok(path)
+            } else {
+                Err(format!("{STEMS_BIN_ENV}={} does not exist", path.display()))
+            };
+        }
+        let target = plugin_target_dir();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        // Cargo's own lock on the target folder serialises this with the bundle builds.
+        let output = Command::new(&cargo)
+            .current_dir(workspace_root())
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("CARGO_MAKEFLAGS")
+            .env_remove("MAKEFLAGS")
+            .env_remove("MFLAGS")
+            .args(["build", "-p", "stems", "--bin", "stems"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {cargo:?} build -p stems: {e}"))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(format!(
+                "building stems failed ({}):\n{}",
+                output.status,
+                tail.join("\n")
+            ));
+        }
+        let path = target
+            .join("debug")
+            .join(format!("stems{}", std::env::consts::EXE_SUFFIX));
+        if path.exists() {
+            Ok(path)
+        } else {
+            Err(format!(
+                "the build succeeded but {} does not exist",
+                path.display()
+            ))
+        }
+    });
+    match result {
+        Ok(path) => path,
+        Err(message) => panic!("{message}"),
+    }
+}

@@ -257,6 +257,8 @@ pub struct Plugin {
 impl Plugin {
     /// Loads `bundle`, creates the plugin `plugin_id`, selects `config.layout`; inactive.
     pub fn instantiate(bundle: &Path, plugin_id: &str, config: Config) -> Self {
+        // Every plugin of the tests links through a private segment, never the user's.
+        crate::link::test_link_dir();
         // SAFETY: loading a CLAP library runs its initialiser; the bundle is our own build.
         let entry = unsafe { PluginEntry::load(bundle) }
             .unwrap_or_else(|e| panic!("cannot load {}: {e}", bundle.display()));

@@ -4,9 +4,10 @@
 
 pub mod bundle;
 pub mod host;
+pub mod link;
 pub mod signal;
 
-pub use bundle::{strip_bundle, strip_bundle_is_alloc_checked};
+pub use bundle::{stems_binary, strip_bundle, strip_bundle_is_alloc_checked};
 pub use host::{Block, Config, Layout, ParamDesc, Plugin};
 
 /// Stem Strip's CLAP id.
