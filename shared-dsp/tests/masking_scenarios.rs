@@ -274,7 +274,10 @@ fn reports_round_trip_through_json() {
     ];
     let engine = run(&stems, 3.0);
     let report = engine.report();
-    assert!(!report.warnings.is_empty(), "the scene must produce a warning to serialise");
+    assert!(
+        !report.warnings.is_empty(),
+        "the scene must produce a warning to serialise"
+    );
     let json = serde_json::to_string(&report).unwrap();
     assert!(json.contains("Lead Vox") && json.contains("Pad"));
     let back: MaskingReport = serde_json::from_str(&json).unwrap();
