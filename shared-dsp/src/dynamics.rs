@@ -275,8 +275,8 @@ impl Compressor {
             let gain = if self.reduction_db[ch] == 0.0 {
                 self.makeup_gain
             } else {
-                // 10^(-r/20) as a base-2 exponential, which is far cheaper than `powf`.
-                (-0.05 * std::f32::consts::LOG2_10 * self.reduction_db[ch]).exp2()
+                // 10^(-r/20) as an inlined base-2 exponential (libm's `powf` is a call).
+                fast_exp2(-0.05 * std::f32::consts::LOG2_10 * self.reduction_db[ch])
                     * self.makeup_gain
             };
             let dry = frame[ch];

@@ -18,4 +18,5 @@ pub mod role;
 pub mod snapshot;
 pub mod spectrum;
 pub mod strip;
+pub mod truepeak;
 pub mod width;

@@ -10,6 +10,7 @@
 //! BS.1770 builds its gating blocks (100 ms hop), so the values match `ebur128`'s own
 //! (checked in the tests) and are updated every 100 ms.
 
+use crate::truepeak::TruePeakMeter;
 use ebur128::{EbuR128, Mode};
 
 /// Number of 100 ms blocks in the short-term window (3 s).
@@ -72,10 +73,12 @@ pub struct LoudnessMeter {
     next_block: usize,
     momentary_lufs: f32,
     shortterm_lufs: f32,
-    /// Largest true peak (linear) since it was last taken.
-    true_peak_gain: f32,
+    /// True peak (our own interpolator: see [`crate::truepeak`]).
+    true_peak: TruePeakMeter,
     /// Largest sample peak (linear) since it was last taken.
     sample_peak_gain: f32,
+    /// Largest sample peak since the true peak was last taken: its floor.
+    true_peak_floor: f32,
 }
 
 impl LoudnessMeter {
@@ -87,7 +90,7 @@ impl LoudnessMeter {
         if !(8_000..=768_000).contains(&sample_rate_hz) {
             return Err(LoudnessError::UnsupportedSampleRate(sample_rate_hz));
         }
-        let mode = Mode::I | Mode::S | Mode::TRUE_PEAK | Mode::HISTOGRAM;
+        let mode = Mode::I | Mode::S | Mode::HISTOGRAM;
         let meter = EbuR128::new(num_channels as u32, sample_rate_hz, mode)
             .map_err(|_| LoudnessError::UnsupportedSampleRate(sample_rate_hz))?;
         let mut this = Self {
@@ -99,8 +102,9 @@ impl LoudnessMeter {
             next_block: 0,
             momentary_lufs: f32::NEG_INFINITY,
             shortterm_lufs: f32::NEG_INFINITY,
-            true_peak_gain: 0.0,
+            true_peak: TruePeakMeter::new(sample_rate_hz as f32),
             sample_peak_gain: 0.0,
+            true_peak_floor: 0.0,
         };
         this.reset();
         Ok(this)
@@ -119,33 +123,36 @@ impl LoudnessMeter {
         self.next_block = 0;
         self.momentary_lufs = f32::NEG_INFINITY;
         self.shortterm_lufs = f32::NEG_INFINITY;
-        self.true_peak_gain = 0.0;
+        self.true_peak.reset();
         self.sample_peak_gain = 0.0;
+        self.true_peak_floor = 0.0;
     }
 
     /// Measures a block. `right` is ignored for a mono meter and required for a stereo one
     /// (a stereo meter given `None` measures `left` on both channels). Samples must be finite
     /// (the Strip sanitises its input); the block may have any length. Does not allocate.
     pub fn process(&mut self, left: &[f32], right: Option<&[f32]>) {
+        let stereo = self.num_channels == 2;
+        self.true_peak.process(left, right.filter(|_| stereo));
+        let mut block_peak = 0.0f32;
+        for &x in left.iter().chain(right.filter(|_| stereo).unwrap_or(&[])) {
+            block_peak = block_peak.max(x.abs());
+        }
+        self.sample_peak_gain = self.sample_peak_gain.max(block_peak);
+        self.true_peak_floor = self.true_peak_floor.max(block_peak);
         let right = right.unwrap_or(left);
         let mut start = 0;
         while start < left.len() {
             let take = (self.samples_per_block - self.frames_in_block).min(left.len() - start);
             let l = &left[start..start + take];
             let r = &right[start..start + take];
-            let result = if self.num_channels == 2 {
+            // Errors are impossible for the channel counts `new` admits; a failed add only
+            // loses this chunk's loudness contribution.
+            let _ = if self.num_channels == 2 {
                 self.meter.add_frames_planar_f32(&[l, r])
             } else {
                 self.meter.add_frames_planar_f32(&[l])
             };
-            if result.is_ok() {
-                for ch in 0..self.num_channels as u32 {
-                    let tp = self.meter.prev_true_peak(ch).unwrap_or(0.0) as f32;
-                    let sp = self.meter.prev_sample_peak(ch).unwrap_or(0.0) as f32;
-                    self.true_peak_gain = self.true_peak_gain.max(tp);
-                    self.sample_peak_gain = self.sample_peak_gain.max(sp);
-                }
-            }
             self.frames_in_block += take;
             start += take;
             if self.frames_in_block == self.samples_per_block {
@@ -190,9 +197,13 @@ impl LoudnessMeter {
 
     /// Largest true peak (dBTP) since the last call, then starts over.
     pub fn take_true_peak_db(&mut self) -> f32 {
-        let db = gain_to_db(self.true_peak_gain);
-        self.true_peak_gain = 0.0;
-        db
+        // The true peak is never below the sample peak (the interpolator's ripple can read a
+        // hair under a sample's own value).
+        gain_to_db(
+            self.true_peak
+                .take_peak()
+                .max(std::mem::take(&mut self.true_peak_floor)),
+        )
     }
 
     /// Largest sample peak (dBFS) since the last call, then starts over.

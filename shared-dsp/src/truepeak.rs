@@ -1,0 +1,249 @@
+//! True-peak level after ITU-R BS.1770-5 Annex 2: oversample (4x below 96 kHz, 2x below
+//! 192 kHz, none above, as the Annex recommends) and take the largest absolute value.
+//!
+//! The interpolator is a polyphase FIR with 12 taps per phase, designed at construction as a
+//! Kaiser-windowed sinc (beta 6) with its cutoff at the original Nyquist frequency, centred on
+//! a sample so one branch passes the input samples unchanged. Each
+//! phase's taps are normalised to unity gain at DC. It meets the EBU Tech 3341 true-peak cases
+//! 15 to 19 (+0.2/-0.4 dB; see the tests).
+//!
+//! NOTE: `ebur128` has a conformant true-peak meter too, but in this chain it cost 1.25 ms of
+//! CPU per second of stereo audio, a third of the Strip's budget. This one computes the same
+//! 48 multiply-adds per sample in `f32` over contiguous arrays the compiler vectorises, and is
+//! several times cheaper (`cargo bench -p shared-dsp --bench strip`).
+
+/// Taps per polyphase branch.
+const TAPS: usize = 12;
+/// Kaiser window parameter of the interpolator.
+const BETA: f64 = 6.0;
+/// Cutoff of the interpolator relative to the original Nyquist frequency.
+const CUTOFF: f64 = 1.0;
+/// Largest oversampling factor.
+const MAX_FACTOR: usize = 4;
+
+/// True-peak meter for one or two channels.
+#[derive(Clone)]
+pub struct TruePeakMeter {
+    factor: usize,
+    /// The branches interleaved per tap: `coefs[tap][branch]`, oldest tap first; unused
+    /// branches (factor below 4) are zero. One tap is then one 4-wide multiply-add.
+    coefs: [[f32; MAX_FACTOR]; TAPS],
+    /// Per channel, the last `TAPS - 1` input samples, oldest first.
+    tail: [[f32; TAPS - 1]; 2],
+    /// Scratch: the tail followed by up to [`CHUNK`] new samples.
+    scratch: [f32; TAPS - 1 + CHUNK],
+    /// Largest true peak (linear) since it was last taken.
+    peak: f32,
+}
+
+/// Samples processed per inner pass.
+const CHUNK: usize = 128;
+
+/// Zeroth-order modified Bessel function of the first kind (series), for the Kaiser window.
+fn bessel_i0(x: f64) -> f64 {
+    let mut sum = 1.0;
+    let mut term = 1.0;
+    for k in 1..50 {
+        term *= (x / 2.0) / k as f64;
+        sum += term * term;
+        if term * term < 1e-12 * sum {
+            break;
+        }
+    }
+    sum
+}
+
+impl TruePeakMeter {
+    /// A meter for `sample_rate_hz`.
+    pub fn new(sample_rate_hz: f32) -> Self {
+        Self::design(sample_rate_hz, BETA, CUTOFF)
+    }
+
+    fn design(sample_rate_hz: f32, beta: f64, cutoff: f64) -> Self {
+        let factor = if sample_rate_hz < 96_000.0 {
+            4
+        } else if sample_rate_hz < 192_000.0 {
+            2
+        } else {
+            1
+        };
+        let mut branches = [[0.0f32; TAPS]; MAX_FACTOR];
+        if factor == 1 {
+            // Newest sample last in the window.
+            branches[0][TAPS - 1] = 1.0;
+        } else {
+            let len = TAPS * factor;
+            // An integer centre puts branch 0 on the input samples themselves (a unit
+            // impulse), so the meter never reads below the sample peak, and the other
+            // branches at the 1/4, 1/2, 3/4 (or 1/2) points between them.
+            let _ = len;
+            let centre = ((TAPS / 2) * factor) as f64;
+            let norm = bessel_i0(beta);
+            for (phase, branch) in branches.iter_mut().take(factor).enumerate() {
+                for (tap, c) in branch.iter_mut().enumerate() {
+                    // Prototype index of this branch's tap, at the oversampled rate.
+                    let n = tap * factor + phase;
+                    let t = (n as f64 - centre) / factor as f64 * cutoff;
+                    let sinc = if t.abs() < 1e-12 {
+                        1.0
+                    } else {
+                        (std::f64::consts::PI * t).sin() / (std::f64::consts::PI * t)
+                    };
+                    let r = (n as f64 - centre) / centre;
+                    let window = bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / norm;
+                    *c = (sinc * window) as f32;
+                }
+                let sum: f32 = branch.iter().sum();
+                for c in branch.iter_mut() {
+                    *c /= sum;
+                }
+                // The history is newest-last; store the taps to match.
+                branch.reverse();
+            }
+        }
+        let mut coefs = [[0.0f32; MAX_FACTOR]; TAPS];
+        for (tap, c) in coefs.iter_mut().enumerate() {
+            for (branch, v) in c.iter_mut().enumerate() {
+                *v = branches[branch][tap];
+            }
+        }
+        Self {
+            factor,
+            coefs,
+            tail: [[0.0; TAPS - 1]; 2],
+            scratch: [0.0; TAPS - 1 + CHUNK],
+            peak: 0.0,
+        }
+    }
+
+    /// Oversampling factor in use (4, 2 or 1).
+    pub fn factor(&self) -> usize {
+        self.factor
+    }
+
+    /// Forgets the past.
+    pub fn reset(&mut self) {
+        self.tail = [[0.0; TAPS - 1]; 2];
+        self.peak = 0.0;
+    }
+
+    /// Measures a block (`right = None` for mono). Samples must be finite. Does not allocate.
+    pub fn process(&mut self, left: &[f32], right: Option<&[f32]>) {
+        self.process_channel(0, left);
+        if let Some(right) = right {
+            self.process_channel(1, right);
+        }
+    }
+
+    fn process_channel(&mut self, ch: usize, input: &[f32]) {
+        let mut peak = [0.0f32; MAX_FACTOR];
+        for chunk in input.chunks(CHUNK) {
+            let n = chunk.len();
+            self.scratch[..TAPS - 1].copy_from_slice(&self.tail[ch]);
+            self.scratch[TAPS - 1..TAPS - 1 + n].copy_from_slice(chunk);
+            for i in 0..n {
+                let window = &self.scratch[i..i + TAPS];
+                let mut acc = [0.0f32; MAX_FACTOR];
+                for (x, c) in window.iter().zip(&self.coefs) {
+                    for b in 0..MAX_FACTOR {
+                        acc[b] += c[b] * x;
+                    }
+                }
+                for b in 0..MAX_FACTOR {
+                    peak[b] = peak[b].max(acc[b].abs());
+                }
+            }
+            self.tail[ch].copy_from_slice(&self.scratch[n..n + TAPS - 1]);
+        }
+        self.peak = peak.iter().fold(self.peak, |m, &p| m.max(p));
+    }
+
+    /// Largest true peak since the last call (linear), then starts over.
+    pub fn take_peak(&mut self) -> f32 {
+        std::mem::take(&mut self.peak)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tp_db(rate: f32, freq_ratio: f64, amplitude: f64, phase_deg: f64) -> f32 {
+        let n = (rate * 0.5) as usize;
+        let phase = phase_deg.to_radians();
+        let s: Vec<f32> = (0..n)
+            .map(|i| {
+                // Exact phase per sample (the cycle is short), no drift over the run.
+                let cycle = (1.0 / freq_ratio).round() as usize;
+                let k = (i % cycle) as f64;
+                // 10 ms raised-cosine fades, as Tech 3341 specifies: an abrupt start would
+                // make any band-limited interpolator overshoot (Gibbs).
+                let fade_len = (rate as f64 * 0.01) as usize;
+                let edge = i.min(n - 1 - i);
+                let fade = if edge < fade_len {
+                    0.5 - 0.5 * (std::f64::consts::PI * edge as f64 / fade_len as f64).cos()
+                } else {
+                    1.0
+                };
+                (fade * amplitude * (std::f64::consts::TAU * freq_ratio * k + phase).sin()) as f32
+            })
+            .collect();
+        let mut m = TruePeakMeter::new(rate);
+        m.process(&s, Some(&s));
+        20.0 * m.take_peak().log10()
+    }
+
+    /// EBU Tech 3341 cases 15 to 19 at 48 kHz and 44.1 kHz, and the 2x branch at 96 kHz.
+    #[test]
+    fn tech_3341_true_peak_cases() {
+        for rate in [44_100.0, 48_000.0, 96_000.0] {
+            let cases = [
+                (0.25, 0.5, 0.0, -6.02),
+                (0.25, 0.5, 45.0, -6.02),
+                (1.0 / 6.0, 0.5, 60.0, -6.02),
+                (0.125, 0.5, 67.5, -6.02),
+                (0.25, 1.41, 45.0, 2.98),
+            ];
+            for (ratio, amp, phase, expected) in cases {
+                let tp = tp_db(rate, ratio, amp, phase);
+                assert!(
+                    tp >= expected - 0.4 && tp <= expected + 0.2,
+                    "rate {rate}, fs*{ratio:.3}, phase {phase}: {tp:.2} dBTP, expected {expected}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn finds_the_peak_between_samples_and_block_size_does_not_matter() {
+        let rate = 48_000.0;
+        let s: Vec<f32> = (0..4800)
+            .map(|i| {
+                (std::f32::consts::TAU * 0.25 * (i % 4) as f32 + std::f32::consts::FRAC_PI_4).sin()
+            })
+            .collect();
+        let sample_peak = s.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let mut a = TruePeakMeter::new(rate);
+        let mut b = TruePeakMeter::new(rate);
+        a.process(&s, None);
+        for c in s.chunks(7) {
+            b.process(c, None);
+        }
+        let (pa, pb) = (a.take_peak(), b.take_peak());
+        assert_eq!(pa, pb);
+        assert!(
+            20.0 * (pa / sample_peak).log10() > 2.8,
+            "true peak {pa} vs sample peak {sample_peak}"
+        );
+        assert_eq!(a.take_peak(), 0.0);
+    }
+
+    #[test]
+    fn no_oversampling_at_high_rates() {
+        let m = TruePeakMeter::new(192_000.0);
+        assert_eq!(m.factor(), 1);
+        let mut m = TruePeakMeter::new(384_000.0);
+        m.process(&[0.1, -0.7, 0.2], None);
+        assert_eq!(m.take_peak(), 0.7);
+    }
+}
