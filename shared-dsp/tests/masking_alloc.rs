@@ -2,7 +2,7 @@
 //! with a counting global allocator (this test binary only).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use shared_dsp::balance::BalanceEngine;
 use shared_dsp::bands::NUM_BANDS;
@@ -12,12 +12,15 @@ use shared_dsp::role::StemRole;
 struct Counting;
 
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static COUNTING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    // Only the test's own thread is counted: libtest's other threads may allocate meanwhile.
+    static COUNTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 // SAFETY: forwards every call unchanged to the system allocator; it only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if COUNTING.with(|c| c.get()) {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as ours.
@@ -28,7 +31,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if COUNTING.with(|c| c.get()) {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as ours.
@@ -58,9 +61,9 @@ fn updates_do_not_allocate() {
     let mut stems: Vec<StemInput> = Vec::with_capacity(40);
     let mut warnings_seen = 0;
     // The counter works.
-    COUNTING.store(true, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
     let probe = std::hint::black_box(Box::new(1u64));
-    COUNTING.store(false, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(false));
     drop(probe);
     assert!(ALLOCS.load(Ordering::Relaxed) >= 1);
     ALLOCS.store(0, Ordering::Relaxed);
@@ -87,11 +90,11 @@ fn updates_do_not_allocate() {
             });
         }
         stems.rotate_left(t % 11);
-        COUNTING.store(true, Ordering::Relaxed);
+        COUNTING.with(|c| c.set(true));
         masking.update(&stems, 0.05);
         balance.update(&stems, if t % 2 == 0 { Some(-12.0) } else { None }, 0.05);
         warnings_seen += masking.warnings().len();
-        COUNTING.store(false, Ordering::Relaxed);
+        COUNTING.with(|c| c.set(false));
     }
     assert!(warnings_seen > 0, "the scenario should produce warnings");
     assert_eq!(ALLOCS.load(Ordering::Relaxed), 0);

@@ -6,17 +6,20 @@ use shared_dsp::role::StemRole;
 use shared_dsp::snapshot::{StemName, StemSnapshot, TransportPosition};
 use shared_dsp::strip::{Strip, StripSettings};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 
-static COUNTING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    // Only the test's own thread is counted: libtest's other threads may allocate meanwhile.
+    static COUNTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: forwards every call to the system allocator unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if COUNTING.with(|c| c.get()) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as ours.
@@ -27,7 +30,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if COUNTING.with(|c| c.get()) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as ours.
@@ -48,7 +51,7 @@ fn strip_never_allocates_after_construction() {
         let mut snap = StemSnapshot::default();
         let name = StemName::new("Drums");
 
-        COUNTING.store(true, Ordering::SeqCst);
+        COUNTING.with(|c| c.set(true));
         for step in 0..400usize {
             // Move settings around: every section on and off, slopes, values.
             settings.trim_db = (step % 7) as f32 - 3.0;
@@ -81,7 +84,7 @@ fn strip_never_allocates_after_construction() {
                 strip.reset();
             }
         }
-        COUNTING.store(false, Ordering::SeqCst);
+        COUNTING.with(|c| c.set(false));
         assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0, "{channels} channels");
     }
 }
