@@ -47,11 +47,16 @@ fn install(args: Vec<String>) -> Result<()> {
             other => bail!("unknown option {other:?}; use --clap-dir DIR and --vst3-dir DIR"),
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("no workspace root")?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("no workspace root")?;
     let bundled = root.join("target/bundled");
     let mut installed = 0;
     let entries = std::fs::read_dir(&bundled).with_context(|| {
-        format!("no bundles in {}: run `cargo xtask bundle stem_strip --release` first", bundled.display())
+        format!(
+            "no bundles in {}: run `cargo xtask bundle stem_strip --release` first",
+            bundled.display()
+        )
     })?;
     for entry in entries {
         let path = entry?.path();
@@ -69,7 +74,10 @@ fn install(args: Vec<String>) -> Result<()> {
         installed += 1;
     }
     if installed == 0 {
-        bail!("no .clap or .vst3 bundles in {}: run `cargo xtask bundle stem_strip --release` first", bundled.display());
+        bail!(
+            "no .clap or .vst3 bundles in {}: run `cargo xtask bundle stem_strip --release` first",
+            bundled.display()
+        );
     }
     Ok(())
 }
