@@ -135,7 +135,12 @@ impl DemoSignal {
             *out = (p[0] + p[1] + p[2] + white * 0.1848) * 0.02;
         }
         let mono = kick + snare;
-        (mono + pink[0] + hat * 0.6, mono + pink[1] + hat)
+        // About -4 dBFS peaks: a healthy bus level, not clipping.
+        let level = 0.6;
+        (
+            level * (mono + pink[0] + hat * 0.6),
+            level * (mono + pink[1] + hat),
+        )
     }
 }
 

@@ -107,7 +107,7 @@ impl MeterState {
             let tp = shared.true_peak_db.load(r);
             let max = self.true_peak_max_db.map_or(tp, |m| m.max(tp));
             self.true_peak_max_db = Some(max);
-            if readout(ui, "True peak max", max, "dBTP")
+            if readout(ui, "TP max", max, "dBTP")
                 .on_hover_text("Highest true peak so far; click to reset")
                 .clicked()
             {
