@@ -122,7 +122,7 @@ fn time_coef(ms: f32, sample_rate_hz: f32) -> f32 {
 
 /// Zero for non-finite samples (the detector and the output path never see NaN or inf).
 #[inline]
-fn finite_or_zero(x: f32) -> f32 {
+pub(crate) fn finite_or_zero(x: f32) -> f32 {
     if x.is_finite() {
         x
     } else {

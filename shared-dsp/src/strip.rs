@@ -12,7 +12,7 @@
 //! still ramping, and then only for the sections whose settings moved. Gains (trim, output,
 //! width) are interpolated per sample between ticks so they never zipper.
 
-use crate::dynamics::{Compressor, CompressorSettings};
+use crate::dynamics::{finite_or_zero, Compressor, CompressorSettings};
 use crate::eq::{EqSettings, Equalizer};
 use crate::loudness::{db_to_gain, gain_to_db, LoudnessError, LoudnessMeter};
 use crate::meters::StereoMeter;
@@ -449,15 +449,6 @@ fn same_switches(a: &StripSettings, b: &StripSettings) -> bool {
 fn sanitize(x: f32) -> f32 {
     if x.is_finite() {
         x.clamp(-MAX_INPUT_MAGNITUDE, MAX_INPUT_MAGNITUDE)
-    } else {
-        0.0
-    }
-}
-
-#[inline]
-fn finite_or_zero(x: f32) -> f32 {
-    if x.is_finite() {
-        x
     } else {
         0.0
     }
