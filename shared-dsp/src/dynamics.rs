@@ -233,7 +233,15 @@ impl Compressor {
         }
         let n = num_channels.clamp(1, MAX_CHANNELS);
         let s = self.settings;
-        let mut level_db = [LEVEL_FLOOR_DB; MAX_CHANNELS];
+        let link = s.stereo_link.clamp(0.0, 1.0);
+        // NOTE: fully linked stereo whose two detectors agree (always, unless the link was
+        // lowered earlier) needs one detector, one log and one exponential per frame instead
+        // of two: both channels would compute the same numbers anyway.
+        let shared_detector = n == 2
+            && link == 1.0
+            && self.peak_db[0] == self.peak_db[1]
+            && self.reduction_db[0] == self.reduction_db[1];
+        let mut mags = [0.0f32; MAX_CHANNELS];
         for ch in 0..n {
             frame[ch] = finite_or_zero(frame[ch]);
             let sc = if self.sidechain_on {
@@ -241,49 +249,72 @@ impl Compressor {
             } else {
                 frame[ch]
             };
-            let mag = sc.abs();
-            level_db[ch] = if mag > 0.0 {
+            mags[ch] = sc.abs();
+        }
+        let level_of = |mag: f32| {
+            if mag > 0.0 {
                 (20.0 * std::f32::consts::LOG10_2 * fast_log2(mag)).max(LEVEL_FLOOR_DB)
             } else {
                 LEVEL_FLOOR_DB
-            };
+            }
+        };
+        if shared_detector {
+            let gain = self.detect(0, level_of(mags[0].max(mags[1])), &s);
+            let mix = s.mix.clamp(0.0, 1.0);
+            for x in frame.iter_mut() {
+                let dry = *x;
+                *x = finite_or_zero(dry + mix * (dry * gain - dry));
+            }
+            self.peak_db[1] = self.peak_db[0];
+            self.reduction_db[1] = self.reduction_db[0];
+            self.max_reduction_db = self.max_reduction_db.max(self.gain_reduction_db());
+            return;
+        }
+        let mut level_db = [LEVEL_FLOOR_DB; MAX_CHANNELS];
+        for ch in 0..n {
+            level_db[ch] = level_of(mags[ch]);
         }
         let loudest = level_db[..n].iter().copied().fold(LEVEL_FLOOR_DB, f32::max);
-        let link = s.stereo_link.clamp(0.0, 1.0);
         let mix = s.mix.clamp(0.0, 1.0);
         for ch in 0..n {
             let x_db = link * loudest + (1.0 - link) * level_db[ch];
-            // Gain reduction the gain computer asks for, dB (≥ 0).
-            let wanted = (x_db - static_curve_db(&s, x_db)).max(0.0);
-            // Smooth decoupled peak detector (Giannoulis et al. eq. 17).
-            let peak = wanted
-                .max(self.release_coef * self.peak_db[ch] + (1.0 - self.release_coef) * wanted);
-            let red = self.attack_coef * self.reduction_db[ch] + (1.0 - self.attack_coef) * peak;
-            // NOTE: reductions under a micro-decibel are flushed to exactly 0 dB: the
-            // detector then never decays into denormals, and the common "below threshold"
-            // case skips the exponential below.
-            self.peak_db[ch] = if peak.is_finite() && peak > 1e-6 {
-                peak
-            } else {
-                0.0
-            };
-            self.reduction_db[ch] = if red.is_finite() && red > 1e-6 {
-                red
-            } else {
-                0.0
-            };
-            let gain = if self.reduction_db[ch] == 0.0 {
-                self.makeup_gain
-            } else {
-                // 10^(-r/20) as an inlined base-2 exponential (libm's `powf` is a call).
-                fast_exp2(-0.05 * std::f32::consts::LOG2_10 * self.reduction_db[ch])
-                    * self.makeup_gain
-            };
+            let gain = self.detect(ch, x_db, &s);
             let dry = frame[ch];
             frame[ch] = finite_or_zero(dry + mix * (dry * gain - dry));
         }
         let now = self.gain_reduction_db();
         self.max_reduction_db = self.max_reduction_db.max(now);
+    }
+
+    /// Runs channel `ch`'s gain computer and detector for a detector level `x_db` and returns
+    /// the gain to apply (makeup included).
+    #[inline(always)]
+    fn detect(&mut self, ch: usize, x_db: f32, s: &CompressorSettings) -> f32 {
+        // Gain reduction the gain computer asks for, dB (≥ 0).
+        let wanted = (x_db - static_curve_db(s, x_db)).max(0.0);
+        // Smooth decoupled peak detector (Giannoulis et al. eq. 17).
+        let peak =
+            wanted.max(self.release_coef * self.peak_db[ch] + (1.0 - self.release_coef) * wanted);
+        let red = self.attack_coef * self.reduction_db[ch] + (1.0 - self.attack_coef) * peak;
+        // NOTE: reductions under a micro-decibel are flushed to exactly 0 dB: the detector
+        // then never decays into denormals, and the common "below threshold" case skips the
+        // exponential below.
+        self.peak_db[ch] = if peak.is_finite() && peak > 1e-6 {
+            peak
+        } else {
+            0.0
+        };
+        self.reduction_db[ch] = if red.is_finite() && red > 1e-6 {
+            red
+        } else {
+            0.0
+        };
+        if self.reduction_db[ch] == 0.0 {
+            self.makeup_gain
+        } else {
+            // 10^(-r/20) as an inlined base-2 exponential (libm's `powf` is a call).
+            fast_exp2(-0.05 * std::f32::consts::LOG2_10 * self.reduction_db[ch]) * self.makeup_gain
+        }
     }
 
     /// Compresses a block in place: `left`, and `right` when given (over the common
