@@ -143,24 +143,7 @@ impl BalanceEngine {
         if dt_seconds.is_finite() && dt_seconds > 0.0 {
             self.time_s += dt_seconds as f64;
         }
-        self.order.clear();
-        if stems.len() <= self.max_stems {
-            self.order.extend(0..stems.len());
-        } else {
-            // More stems than slots: keep the lowest ids, independent of order.
-            let mut last: Option<u64> = None;
-            while self.order.len() < self.max_stems {
-                let next = stems
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, st)| last.is_none_or(|l| st.id > l))
-                    .min_by_key(|(_, st)| st.id);
-                let Some((k, st)) = next else { break };
-                self.order.push(k);
-                last = Some(st.id);
-            }
-        }
-        self.order.sort_unstable_by_key(|&k| stems[k].id);
+        crate::masking::engine::select_lowest_ids(stems, self.max_stems, &mut self.order);
         // Known ids keep their slots; slots of stems that are gone are freed; new ids take
         // free slots.
         self.slot_present.iter_mut().for_each(|p| *p = false);

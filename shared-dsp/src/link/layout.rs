@@ -118,6 +118,25 @@ pub(crate) fn owner_state(word: u64) -> u64 {
 pub(crate) fn owner_gen(word: u64) -> u32 {
     ((word >> HB_BITS) & GEN_MASK) as u32
 }
+/// Frees an owner word we hold (live, our generation) by compare-and-swap, keeping its
+/// heartbeat; gives up after `retries` lost races or when the word is no longer ours.
+pub(crate) fn release_owner(owner: &std::sync::atomic::AtomicU64, generation: u32, retries: usize) {
+    use std::sync::atomic::Ordering;
+    for _ in 0..retries {
+        let w = owner.load(Ordering::Relaxed);
+        if owner_state(w) != STATE_LIVE || owner_gen(w) != generation {
+            return;
+        }
+        let free = owner_word(STATE_FREE, generation, owner_hb(w));
+        if owner
+            .compare_exchange(w, free, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+    }
+}
+
 pub(crate) fn owner_hb(word: u64) -> u64 {
     word & HB_MASK
 }

@@ -193,18 +193,6 @@ impl Drop for MasterHandle {
             }
         }
         let owner = m.u64(master_offset(self.slot) + M_OWNER);
-        for _ in 0..4 {
-            let w = owner.load(Ordering::Relaxed);
-            if owner_state(w) != STATE_LIVE || owner_gen(w) != self.generation {
-                return;
-            }
-            let free = owner_word(STATE_FREE, self.generation, owner_hb(w));
-            if owner
-                .compare_exchange(w, free, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-            {
-                return;
-            }
-        }
+        release_owner(owner, self.generation, 4);
     }
 }

@@ -250,19 +250,7 @@ impl Drop for LinkWriter {
     /// Frees the slot (if it is still ours).
     fn drop(&mut self) {
         let owner = self.mem().u64(slot_offset(self.slot) + S_OWNER);
-        for _ in 0..BEAT_RETRIES {
-            let w = owner.load(Ordering::Relaxed);
-            if owner_state(w) != STATE_LIVE || owner_gen(w) != self.generation {
-                return;
-            }
-            let free = owner_word(STATE_FREE, self.generation, owner_hb(w));
-            if owner
-                .compare_exchange(w, free, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-            {
-                return;
-            }
-        }
+        release_owner(owner, self.generation, BEAT_RETRIES);
     }
 }
 

@@ -377,28 +377,7 @@ impl MaskingEngine {
     /// Sorts the input by id, maps it to slots, validates it and converts it to powers.
     /// Returns the number of stems taken.
     fn gather(&mut self, stems: &[StemInput], dt: f32) -> usize {
-        self.order.clear();
-        self.order.extend(0..stems.len().min(self.order.capacity()));
-        if stems.len() > self.order.len() {
-            // More stems than slots: keep the lowest ids, independent of order.
-            self.order.clear();
-            let mut last: Option<u64> = None;
-            while self.order.len() < self.max_stems {
-                let next = stems
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, st)| last.is_none_or(|l| st.id > l))
-                    .min_by_key(|(_, st)| st.id);
-                match next {
-                    Some((k, st)) => {
-                        self.order.push(k);
-                        last = Some(st.id);
-                    }
-                    None => break,
-                }
-            }
-        }
-        self.order.sort_unstable_by_key(|&k| stems[k].id);
+        select_lowest_ids(stems, self.max_stems, &mut self.order);
         // Drop duplicate ids: a caller error; keep the first in sorted order.
         let mut w = 0;
         for r in 0..self.order.len() {
@@ -946,4 +925,27 @@ impl MaskingEngine {
             warnings,
         }
     }
+}
+
+/// Fills `order` with the indices of `stems` sorted by id. When there are more stems than
+/// `max`, only the `max` lowest ids are kept, whatever the input order. Does not allocate
+/// while `order` has capacity for `max`. Shared by the masking and balance engines.
+pub(crate) fn select_lowest_ids(stems: &[StemInput], max: usize, order: &mut Vec<usize>) {
+    order.clear();
+    if stems.len() <= max {
+        order.extend(0..stems.len());
+    } else {
+        let mut last: Option<u64> = None;
+        while order.len() < max {
+            let next = stems
+                .iter()
+                .enumerate()
+                .filter(|(_, st)| last.is_none_or(|l| st.id > l))
+                .min_by_key(|(_, st)| st.id);
+            let Some((k, st)) = next else { break };
+            order.push(k);
+            last = Some(st.id);
+        }
+    }
+    order.sort_unstable_by_key(|&k| stems[k].id);
 }

@@ -94,7 +94,7 @@
 //! allocate (tested with a counting allocator). [`MaskingEngine::report`] and
 //! [`MaskingEngine::describe`] allocate and belong off the real-time path.
 
-mod engine;
+pub(crate) mod engine;
 pub mod model;
 mod report;
 mod rules;
