@@ -282,11 +282,9 @@ fn pass_column(
                 .selected_text(slope_text(slope))
                 .width(width - 6.0)
                 .show_ui(ui, |ui| {
-                    for s in [
-                        crate::params::SlopeParam::Db12,
-                        crate::params::SlopeParam::Db24,
-                        crate::params::SlopeParam::Db48,
-                    ] {
+                    for s in (0..crate::params::SlopeParam::variants().len())
+                        .map(crate::params::SlopeParam::from_index)
+                    {
                         if ui.selectable_label(s == slope, slope_text(s)).clicked() {
                             setter.begin_set_parameter(&p.slope);
                             setter.set_parameter(&p.slope, s);
@@ -298,12 +296,9 @@ fn pass_column(
     });
 }
 
+/// The slope's display name, as its `#[name]` attribute declares it.
 fn slope_text(s: crate::params::SlopeParam) -> &'static str {
-    match s {
-        crate::params::SlopeParam::Db12 => "12 dB/oct",
-        crate::params::SlopeParam::Db24 => "24 dB/oct",
-        crate::params::SlopeParam::Db48 => "48 dB/oct",
-    }
+    crate::params::SlopeParam::variants()[s.to_index()]
 }
 
 fn band_column(
