@@ -1,0 +1,212 @@
+//! The per-band computation of an update: spreading, thresholds, TMR, attribution, history
+//! and hysteresis.
+
+use crate::masking::model::power_to_db;
+
+use super::{MaskingEngine, FLOOR_POWER, NB, NO_SLOT, SEGMENTS};
+
+impl MaskingEngine {
+    /// Spread thresholds (masking offset included) and critical-band energies per rank and
+    /// channel.
+    pub(super) fn spread_and_integrate(&mut self, num: usize) {
+        let k = &self.kernels;
+        for rc in 0..2 * num {
+            let p = &self.power[rc];
+            let s = &mut self.spread[rc];
+            *s = [0.0; NB];
+            for b in 0..NB {
+                let pb = p[b];
+                if pb <= FLOOR_POWER {
+                    continue;
+                }
+                let (lo, hi) = k.spread_range[b];
+                let row = &k.spread[b * NB..(b + 1) * NB];
+                for q in lo as usize..hi as usize {
+                    s[q] += pb * row[q];
+                }
+            }
+            let e = &mut self.band_energy[rc];
+            for q in 0..NB {
+                let (lo, hi) = k.critical_band[q];
+                e[q] = p[lo as usize..hi as usize].iter().sum();
+            }
+        }
+    }
+
+    /// `threshold[2r + c]`: threshold in quiet plus every other stem's spread threshold, as
+    /// prefix and suffix sums (no cancellation, same order for any input order).
+    pub(super) fn thresholds(&mut self, num: usize) {
+        for c in 0..2 {
+            let mut acc = [0.0f32; NB];
+            for r in 0..num {
+                self.threshold[2 * r + c] = acc;
+                let s = &self.spread[2 * r + c];
+                for q in 0..NB {
+                    acc[q] += s[q];
+                }
+            }
+            let mut acc = [0.0f32; NB];
+            for r in (0..num).rev() {
+                let t = &mut self.threshold[2 * r + c];
+                let s = &self.spread[2 * r + c];
+                for q in 0..NB {
+                    t[q] += acc[q] + self.kernels.quiet_power[q];
+                    acc[q] += s[q];
+                }
+            }
+        }
+    }
+
+    /// TMR, better ear, band-matters rule, attribution, history and hysteresis.
+    pub(super) fn judge(&mut self, num: usize, dt: f32) {
+        let cfg = self.config;
+        let n = self.max_stems;
+        let alpha = if dt > 0.0 {
+            1.0 - (-dt / cfg.smoothing_s()).exp()
+        } else {
+            0.0
+        };
+        for r in 0..num {
+            let s = self.rank_slot[r];
+            let active = self.rank_active[r];
+            // The stem's strongest band over both channels, for the band-matters rule
+            // (compared as powers: no logarithm per band).
+            let mut raw = [0.0f32; NB];
+            let mut peak = 0.0f32;
+            for q in 0..NB {
+                raw[q] = self.power[2 * r][q].max(self.power[2 * r + 1][q]);
+                peak = peak.max(raw[q]);
+            }
+            let matters_min = (peak * self.matters_range_gain).max(self.matters_floor_power);
+            let mut num_matter = 0usize;
+            let mut any_short = false;
+            let mut inv_tl = [0.0f32; NB];
+            let mut inv_tr = [0.0f32; NB];
+            let mut masker_frac = [0.0f32; NB];
+            for q in 0..NB {
+                let (tl, tr) = (self.threshold[2 * r][q], self.threshold[2 * r + 1][q]);
+                inv_tl[q] = 1.0 / tl;
+                inv_tr[q] = 1.0 / tr;
+                // Better ear: the larger of the two ratios, one logarithm.
+                let ratio = (self.band_energy[2 * r][q] * inv_tl[q])
+                    .max(self.band_energy[2 * r + 1][q] * inv_tr[q]);
+                let tmr = power_to_db(ratio);
+                let matters =
+                    active && raw[q] >= matters_min && raw[q] > self.kernels.quiet_power[q];
+                num_matter += matters as usize;
+                let required = self.compiled.terms(self.slot_role[s], q).required_tmr_db;
+                let short = if matters {
+                    (required - tmr).max(0.0)
+                } else {
+                    0.0
+                };
+                any_short |= short > 0.0;
+                self.tmr_db[s][q] = tmr.clamp(-300.0, 300.0);
+                self.matters[s][q] = matters;
+                self.short_db[s][q] = short;
+                let quiet = self.kernels.quiet_power[q];
+                masker_frac[q] = (1.0 - quiet * inv_tl[q])
+                    .min(1.0 - quiet * inv_tr[q])
+                    .max(0.0);
+            }
+            // Attribution: each masker's share of the threshold, taken on the ear where it
+            // is smallest (a masker only gets the blame it has on both ears), normalised
+            // over maskers and scaled by the part not due to the threshold in quiet.
+            let mut scale = [0.0f32; NB];
+            if any_short {
+                let mut total = [0.0f32; NB];
+                for j in 0..num {
+                    let att = &mut self.attribution[j];
+                    if j == r {
+                        *att = [0.0; NB];
+                        continue;
+                    }
+                    let (sl, sr) = (&self.spread[2 * j], &self.spread[2 * j + 1]);
+                    for q in 0..NB {
+                        let m = (sl[q] * inv_tl[q]).min(sr[q] * inv_tr[q]);
+                        att[q] = m;
+                        total[q] += m;
+                    }
+                }
+                for q in 0..NB {
+                    let short = self.short_db[s][q];
+                    if short > 0.0 && total[q] > 0.0 {
+                        scale[q] = short * masker_frac[q] / total[q];
+                    }
+                }
+            }
+            // Severity matrix row, pair smoothing and the leading masker per band.
+            let denom = num_matter.max(1) as f32;
+            let mut best = [NO_SLOT; NB];
+            let mut best_v = [0.0f32; NB];
+            for j in 0..num {
+                let sj = self.rank_slot[j];
+                let cell = s * n + sj;
+                let ema = &mut self.pair_ema[cell];
+                let mut sum = 0.0f32;
+                if any_short {
+                    let att = &self.attribution[j];
+                    for q in 0..NB {
+                        let x = att[q] * scale[q];
+                        sum += x;
+                        ema[q] += alpha * (x - ema[q]);
+                    }
+                } else {
+                    for q in 0..NB {
+                        ema[q] -= alpha * ema[q];
+                    }
+                }
+                if sj != s {
+                    for q in 0..NB {
+                        if ema[q] > best_v[q] {
+                            best_v[q] = ema[q];
+                            best[q] = sj as u16;
+                        }
+                    }
+                }
+                self.severity[cell] = sum / denom;
+                self.severity_ema[cell] += alpha * (self.severity[cell] - self.severity_ema[cell]);
+            }
+            // History, window shares, hysteresis.
+            let seg = s * SEGMENTS + self.segment;
+            let denom_s = self.win_total_s[s].max(cfg.min_evidence_s);
+            for q in 0..NB {
+                let short = self.short_db[s][q];
+                self.short_ema[s][q] += alpha * (short - self.short_ema[s][q]);
+                if short >= cfg.masked_when_short_db && dt > 0.0 {
+                    self.seg_masked_s[seg][q] += dt;
+                    self.seg_short_s[seg][q] += dt * short;
+                    self.win_masked_s[s][q] += dt;
+                    self.win_short_s[s][q] += dt * short;
+                    self.history_masked_s[s][q] += dt;
+                }
+                let masked_s = self.win_masked_s[s][q];
+                let share = (masked_s / denom_s).clamp(0.0, 1.0);
+                self.masked_share[s][q] = share;
+                self.mean_short_db[s][q] = if masked_s > 0.0 {
+                    self.win_short_s[s][q] / masked_s
+                } else {
+                    0.0
+                };
+                let on = &mut self.flagged[s][q];
+                if !active {
+                    *on = false;
+                } else if *on {
+                    *on = share >= cfg.off_share;
+                } else {
+                    *on = share >= cfg.on_share;
+                }
+                // The named masker changes only when another clearly leads.
+                let cur = self.dominant[s][q];
+                let cur_v = if cur != NO_SLOT && self.slot_present[cur as usize] {
+                    self.pair_ema[s * n + cur as usize][q]
+                } else {
+                    0.0
+                };
+                if cur_v <= 0.0 || best_v[q] > cfg.dominant_switch_ratio * cur_v {
+                    self.dominant[s][q] = best[q];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Warnings, their text and the owned report.
+
+use crate::masking::model::cut_needed_db;
+use crate::masking::report::{
+    format_hz, BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport,
+    SuggestedFix, WarningKind, WarningReport,
+};
+
+use super::{MaskingEngine, NB, NO_SLOT};
+
+impl MaskingEngine {
+    pub(super) fn build_warnings(&mut self) {
+        self.warnings.clear();
+        self.slot_order.clear();
+        for s in 0..self.max_stems {
+            if self.slot_used[s] {
+                self.slot_order.push(s);
+            }
+        }
+        let ids = &self.slot_id;
+        self.slot_order.sort_unstable_by_key(|&s| ids[s]);
+        for k in 0..self.slot_order.len() {
+            let s = self.slot_order[k];
+            let mut q = 0;
+            while q < NB {
+                let masker = self.warn_masker(s, q);
+                if masker == NO_SLOT {
+                    q += 1;
+                    continue;
+                }
+                let first = q;
+                while q + 1 < NB && self.warn_masker(s, q + 1) == masker {
+                    q += 1;
+                }
+                let w = self.make_warning(s, masker as usize, first, q);
+                if self.warnings.len() < self.warnings.capacity() {
+                    self.warnings.push(w);
+                }
+                q += 1;
+            }
+        }
+        // A collision is reported once: keep the direction with the larger deficit.
+        self.keep.clear();
+        for a in 0..self.warnings.len() {
+            let wa = &self.warnings[a];
+            let mut keep = true;
+            if wa.kind == WarningKind::Collision {
+                for wb in self.warnings.iter() {
+                    if wb.kind == WarningKind::Collision
+                        && wb.maskee_id == wa.masker_id
+                        && wb.masker_id == wa.maskee_id
+                        && wb.first_band <= wa.last_band
+                        && wa.first_band <= wb.last_band
+                    {
+                        let (ka, kb) =
+                            (wa.short_db * wa.masked_share, wb.short_db * wb.masked_share);
+                        if kb > ka || (kb == ka && wb.maskee_id < wa.maskee_id) {
+                            keep = false;
+                        }
+                    }
+                }
+            }
+            self.keep.push(keep);
+        }
+        let keep = &self.keep;
+        let mut idx = 0;
+        self.warnings.retain(|_| {
+            idx += 1;
+            keep[idx - 1]
+        });
+    }
+
+    /// The masker a warning for `s` in band `q` names, or `NO_SLOT` for no warning there.
+    fn warn_masker(&self, s: usize, q: usize) -> u16 {
+        let d = self.dominant[s][q];
+        if !self.flagged[s][q] || d == NO_SLOT || !self.slot_used[d as usize] {
+            return NO_SLOT;
+        }
+        if self.priority(s, q) < self.priority(d as usize, q) {
+            return NO_SLOT;
+        }
+        d
+    }
+
+    fn make_warning(&self, s: usize, m: usize, first: usize, last: usize) -> MaskingWarning {
+        let n = self.max_stems;
+        let count = (last - first + 1) as f32;
+        let mut short = 0.0f32;
+        let mut share = 0.0f32;
+        let mut att = 0.0f32;
+        let mut short_ema = 0.0f32;
+        let mut collision = false;
+        for q in first..=last {
+            short += self.mean_short_db[s][q];
+            share += self.masked_share[s][q];
+            att += self.pair_ema[s * n + m][q];
+            short_ema += self.short_ema[s][q];
+            collision |= self.compiled.terms(self.slot_role[s], q).owns
+                && self.compiled.terms(self.slot_role[m], q).owns;
+        }
+        short /= count;
+        share /= count;
+        let lo_hz = self.layout.edges_hz[first];
+        let hi_hz = self.layout.edges_hz[last + 1];
+        let center_hz = (lo_hz * hi_hz).sqrt();
+        let masker_share = if short_ema > 0.0 {
+            (att / short_ema).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let round = |x: f32| (x * 2.0).round() / 2.0;
+        // Cut the masker (it never outranks the maskee here: then there is no warning), as
+        // far as needed and at most `max_cut_db`; boost the maskee when no cut of this
+        // masker alone can close the gap (it holds too little of the threshold).
+        let fix = match cut_needed_db(short, masker_share) {
+            Some(c) => SuggestedFix {
+                stem_id: self.slot_id[m],
+                action: FixAction::Cut,
+                lo_hz,
+                hi_hz,
+                center_hz,
+                gain_db: -round(c.clamp(0.5, self.config.max_cut_db)),
+            },
+            _ => SuggestedFix {
+                stem_id: self.slot_id[s],
+                action: FixAction::Boost,
+                lo_hz,
+                hi_hz,
+                center_hz,
+                gain_db: round(short.min(self.config.max_boost_db).max(0.5)),
+            },
+        };
+        let window_s = self.win_total_s[s];
+        MaskingWarning {
+            kind: if collision {
+                WarningKind::Collision
+            } else {
+                WarningKind::Masking
+            },
+            maskee_id: self.slot_id[s],
+            maskee_role: self.slot_role[s],
+            masker_id: self.slot_id[m],
+            masker_role: self.slot_role[m],
+            first_band: first as u8,
+            last_band: last as u8,
+            lo_hz,
+            hi_hz,
+            short_db: short,
+            masked_share: share,
+            window_s,
+            fix,
+        }
+    }
+
+    /// The display name of a stem: its name, or its role when it has none.
+    fn display_name(&self, id: u64) -> String {
+        match self.slot_of(id) {
+            Some(s) if !self.slot_name[s].as_str().is_empty() => {
+                format!("{} ({})", self.slot_name[s].as_str(), self.slot_role[s])
+            }
+            Some(s) => self.slot_role[s].to_string(),
+            None => format!("stem {id}"),
+        }
+    }
+
+    /// Human-readable text of a warning (allocates).
+    pub fn describe(&self, w: &MaskingWarning) -> String {
+        let maskee = self.display_name(w.maskee_id);
+        let masker = self.display_name(w.masker_id);
+        let head = match w.kind {
+            WarningKind::Collision if w.hi_hz <= 300.0 => {
+                format!("Low-end collision: {maskee} masked by {masker}")
+            }
+            WarningKind::Collision => format!("Collision: {maskee} masked by {masker}"),
+            WarningKind::Masking => format!("{maskee} masked by {masker}"),
+        };
+        let fix_stem = self.display_name(w.fix.stem_id);
+        let verb = match w.fix.action {
+            FixAction::Cut => "cut",
+            FixAction::Boost => "boost",
+        };
+        format!(
+            "{head}, {} to {}, {:.1} dB short, {:.0}% of the last {:.0} s. Fix: {verb} {fix_stem} by {:.1} dB around {}",
+            format_hz(w.lo_hz),
+            format_hz(w.hi_hz),
+            w.short_db,
+            w.masked_share * 100.0,
+            w.window_s,
+            w.fix.gain_db.abs(),
+            format_hz(w.fix.center_hz),
+        )
+    }
+
+    /// Everything, as an owned serialisable report (allocates; call off the real-time path).
+    pub fn report(&self) -> MaskingReport {
+        let n = self.max_stems;
+        let mut slots: Vec<usize> = (0..n).filter(|&s| self.slot_used[s]).collect();
+        slots.sort_by_key(|&s| self.slot_id[s]);
+        let stems = slots
+            .iter()
+            .map(|&s| StemReport {
+                id: self.slot_id[s],
+                name: self.slot_name[s].as_str().to_string(),
+                role: self.slot_role[s],
+                priority_override: self.slot_priority[s],
+                valid: self.slot_valid[s],
+                present: self.slot_present[s],
+                history_s: self.slot_history_s[s],
+                bands: (0..NB)
+                    .map(|q| BandReport {
+                        center_hz: self.layout.centers_hz[q],
+                        matters: self.matters[s][q],
+                        tmr_db: self.tmr_db[s][q],
+                        short_db: self.short_db[s][q],
+                        masked_share: self.masked_share[s][q],
+                        history_share: if self.slot_history_s[s] > 0.0 {
+                            (self.history_masked_s[s][q] / self.slot_history_s[s]).min(1.0)
+                        } else {
+                            0.0
+                        },
+                        flagged: self.flagged[s][q],
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut severity = Vec::new();
+        for &i in &slots {
+            for &j in &slots {
+                let cell = i * n + j;
+                if i != j && (self.severity[cell] > 0.0 || self.severity_ema[cell] > 1e-6) {
+                    severity.push(SeverityEntry {
+                        maskee_id: self.slot_id[i],
+                        masker_id: self.slot_id[j],
+                        severity_db: self.severity[cell],
+                        smoothed_db: self.severity_ema[cell],
+                    });
+                }
+            }
+        }
+        let warnings = self
+            .warnings
+            .iter()
+            .map(|w| WarningReport {
+                warning: *w,
+                text: self.describe(w),
+            })
+            .collect();
+        MaskingReport {
+            time_s: self.time_s,
+            stems,
+            severity,
+            warnings,
+        }
+    }
+}
