@@ -7,6 +7,8 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use shared_dsp::dynamics::{Compressor, CompressorSettings};
 use shared_dsp::eq::{EqSettings, Equalizer, FilterSlope};
+use shared_dsp::filter::cascade::{self, PairState};
+use shared_dsp::filter::BiquadCoefs;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::meters::StereoMeter;
 use shared_dsp::role::StemRole;
@@ -159,6 +161,57 @@ fn bench(c: &mut Criterion) {
     second(c, "section_band_spectrum", 2, |l, r| {
         spectrum.process(l, r.as_deref())
     });
+
+    eq_grouping(c);
+}
+
+/// The EQ's nine sections with 1 to 4 sections interleaved per pass (what picked
+/// `cascade::GROUP`), in control periods of 32 frames as the Strip runs them.
+fn eq_grouping(c: &mut Criterion) {
+    let sr = RATE;
+    let coefs = [
+        BiquadCoefs::high_pass(sr, 30.0, 0.54),
+        BiquadCoefs::high_pass(sr, 30.0, 1.31),
+        BiquadCoefs::low_shelf(sr, 100.0, 2.0, 0.7),
+        BiquadCoefs::bell(sr, 250.0, 3.0, 1.0),
+        BiquadCoefs::bell(sr, 1000.0, 3.0, 1.0),
+        BiquadCoefs::bell(sr, 4000.0, 3.0, 1.0),
+        BiquadCoefs::high_shelf(sr, 8000.0, -2.0, 0.7),
+        BiquadCoefs::low_pass(sr, 18_000.0, 0.54),
+        BiquadCoefs::low_pass(sr, 18_000.0, 1.31),
+    ];
+    let order: Vec<u8> = (0..coefs.len() as u8).collect();
+    let l = noise(RATE as usize, 1);
+    let r = noise(RATE as usize, 2);
+    let input: Vec<[f64; 2]> = l
+        .iter()
+        .zip(&r)
+        .map(|(&a, &b)| [a as f64, b as f64])
+        .collect();
+    let mut group = c.benchmark_group("eq_grouping");
+    group.throughput(Throughput::Elements(1));
+    let runs: [(
+        usize,
+        fn(&[BiquadCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]),
+    ); 4] = [
+        (1, cascade::run_grouped::<1>),
+        (2, cascade::run_grouped::<2>),
+        (3, cascade::run_grouped::<3>),
+        (4, cascade::run_grouped::<4>),
+    ];
+    for (g, run) in runs {
+        let mut states = vec![PairState::default(); coefs.len()];
+        let mut frames = input.clone();
+        group.bench_function(BenchmarkId::new("sections_per_pass", g), |b| {
+            b.iter(|| {
+                frames.copy_from_slice(&input);
+                for block in frames.chunks_mut(32) {
+                    run(&coefs, &mut states, &order, black_box(block));
+                }
+            })
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);

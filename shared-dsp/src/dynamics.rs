@@ -10,7 +10,9 @@
 //! release time long against the sine's period the gain settles to the static curve at the
 //! sine's peak level ([`static_curve_db`]).
 
-use crate::filter::{BiquadCoefs, BiquadState};
+use crate::filter::cascade::PairState;
+use crate::filter::BiquadCoefs;
+use crate::frames::{self, max_finite, Frame};
 
 /// Channels the compressor processes at most.
 pub const MAX_CHANNELS: usize = 2;
@@ -18,6 +20,8 @@ pub const MAX_CHANNELS: usize = 2;
 pub const SIDECHAIN_HP_OFF_HZ: f32 = 20.0;
 /// Floor of the detector level, dB (silence reads as this).
 pub const LEVEL_FLOOR_DB: f32 = -200.0;
+/// Frames per processing pass (see [`Compressor::process_frames`]).
+const PASS: usize = 64;
 
 /// Everything a user sets on the compressor.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,7 +91,8 @@ fn fast_log2(x: f32) -> f32 {
     let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
     let u = (m - 1.0) / (m + 1.0);
     let u2 = u * u;
-    let series = u * (1.0 + u2 * (1.0 / 3.0 + u2 * (1.0 / 5.0 + u2 * (1.0 / 7.0 + u2 / 9.0))));
+    let series =
+        u * (1.0 + u2 * (1.0 / 3.0 + u2 * (1.0 / 5.0 + u2 * (1.0 / 7.0 + u2 * (1.0 / 9.0)))));
     exponent as f32 + series * (2.0 * std::f32::consts::LOG2_E)
 }
 
@@ -96,7 +101,9 @@ fn fast_log2(x: f32) -> f32 {
 #[inline(always)]
 fn fast_exp2(y: f32) -> f32 {
     let y = y.clamp(-126.0, 126.0);
-    let i = y.floor();
+    // floor(y) by truncating a positive number: `f32::floor` is a libm call on baseline
+    // x86-64 (no SSE4.1).
+    let i = (y + 127.0) as i32 as f32 - 127.0;
     let f = y - i;
     const C: [f32; 6] = [
         0.693_147_2,
@@ -130,6 +137,99 @@ pub(crate) fn finite_or_zero(x: f32) -> f32 {
     }
 }
 
+/// Detector level of a sample magnitude, dB, at least [`LEVEL_FLOOR_DB`]. Branch-free,
+/// so a loop of them vectorises.
+#[inline(always)]
+fn level_db(mag: f32) -> f32 {
+    /// 10^(LEVEL_FLOOR_DB / 20).
+    const FLOOR_MAGNITUDE: f32 = 1e-10;
+    20.0 * std::f32::consts::LOG10_2 * fast_log2(max_finite(mag, FLOOR_MAGNITUDE))
+}
+
+/// Linear gain for a gain reduction in dB (≥ 0), makeup included: 10^(-r/20) as an
+/// inlined base-2 exponential (libm's `powf` is a call). Exactly `makeup` for 0 dB, without
+/// a branch (which a detector hovering at 0 dB would keep mispredicting).
+#[inline(always)]
+fn gain_of(reduction_db: f32, makeup: f32) -> f32 {
+    fast_exp2(-0.05 * std::f32::consts::LOG2_10 * reduction_db) * makeup
+}
+
+/// The gain computer of [`static_curve_db`] with its constants worked out once per block:
+/// maps a detector level to the gain reduction it asks for.
+struct GainComputer {
+    threshold_db: f32,
+    half_knee_db: f32,
+    /// `1 - 1/R`.
+    slope: f32,
+    /// `(1 - 1/R) / (2 W)`, for the knee's parabola.
+    knee_scale: f32,
+}
+
+impl GainComputer {
+    fn new(s: &CompressorSettings) -> Self {
+        let w = s.knee_db.max(0.0);
+        let slope = 1.0 - 1.0 / s.ratio.max(1.0);
+        Self {
+            threshold_db: s.threshold_db,
+            half_knee_db: 0.5 * w,
+            slope,
+            knee_scale: if w > 0.0 { slope / (2.0 * w) } else { 0.0 },
+        }
+    }
+
+    /// Gain reduction asked for at detector level `x_db`, dB (≥ 0): `x - static_curve(x)`.
+    /// Branch-free: a level hovering around the knee would make a branch guess wrong on
+    /// every other sample.
+    #[inline(always)]
+    fn reduction_db(&self, x_db: f32) -> f32 {
+        let over = x_db - self.threshold_db;
+        // Below the knee k is 0, so the parabola gives 0 too.
+        let k = max_finite(over + self.half_knee_db, 0.0);
+        let knee = self.knee_scale * k * k;
+        let above = self.slope * over;
+        if over >= self.half_knee_db {
+            above
+        } else {
+            knee
+        }
+    }
+}
+
+/// One-pole coefficients of the detector.
+struct Ballistics {
+    attack: f32,
+    release: f32,
+}
+
+/// One channel's smooth decoupled peak detector (Giannoulis et al. eq. 17), on the gain
+/// reduction in dB.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Detector {
+    /// Release-smoothed peak of the requested gain reduction (dB, ≥ 0).
+    peak_db: f32,
+    /// Attack-smoothed gain reduction (dB, ≥ 0): what is applied.
+    reduction_db: f32,
+}
+
+impl Detector {
+    /// Advances one sample for detector level `x_db` and returns the gain reduction to apply,
+    /// dB (≥ 0).
+    #[inline(always)]
+    fn step(&mut self, x_db: f32, curve: &GainComputer, b: &Ballistics) -> f32 {
+        let wanted = curve.reduction_db(x_db);
+        let peak = max_finite(
+            wanted,
+            b.release * self.peak_db + (1.0 - b.release) * wanted,
+        );
+        let red = b.attack * self.reduction_db + (1.0 - b.attack) * peak;
+        // NOTE: reductions under a micro-decibel (and NaN, which cannot arise from finite
+        // input) are flushed to exactly 0 dB, so the detector never decays into denormals.
+        self.peak_db = if peak > 1e-6 { peak } else { 0.0 };
+        self.reduction_db = if red > 1e-6 { red } else { 0.0 };
+        self.reduction_db
+    }
+}
+
 /// Stereo (or mono) compressor. Nothing allocates.
 #[derive(Clone)]
 pub struct Compressor {
@@ -140,11 +240,8 @@ pub struct Compressor {
     makeup_gain: f32,
     sidechain_on: bool,
     sidechain_coefs: BiquadCoefs,
-    sidechain: [BiquadState; MAX_CHANNELS],
-    /// Release-smoothed peak of the requested gain reduction (dB, ≥ 0), per channel.
-    peak_db: [f32; MAX_CHANNELS],
-    /// Attack-smoothed gain reduction (dB, ≥ 0), per channel: what is applied.
-    reduction_db: [f32; MAX_CHANNELS],
+    sidechain: PairState,
+    detectors: [Detector; MAX_CHANNELS],
     max_reduction_db: f32,
 }
 
@@ -165,9 +262,8 @@ impl Compressor {
             makeup_gain: 1.0,
             sidechain_on: false,
             sidechain_coefs: BiquadCoefs::identity(),
-            sidechain: [BiquadState::default(); MAX_CHANNELS],
-            peak_db: [0.0; MAX_CHANNELS],
-            reduction_db: [0.0; MAX_CHANNELS],
+            sidechain: PairState::default(),
+            detectors: [Detector::default(); MAX_CHANNELS],
             max_reduction_db: 0.0,
         };
         c.update();
@@ -219,128 +315,126 @@ impl Compressor {
     /// Forgets the signal history (detector, sidechain filter, meters).
     pub fn reset(&mut self) {
         self.sidechain = Default::default();
-        self.peak_db = [0.0; MAX_CHANNELS];
-        self.reduction_db = [0.0; MAX_CHANNELS];
+        self.detectors = [Detector::default(); MAX_CHANNELS];
         self.max_reduction_db = 0.0;
     }
 
-    /// Compresses one frame in place; `num_channels` (1 or 2, clamped) channels of it.
-    /// Does nothing while disabled.
-    #[inline]
-    pub fn process_frame(&mut self, frame: &mut [f32; 2], num_channels: usize) {
+    /// Compresses stereo frames in place: lane 0, and lane 1 when `num_channels` is 2
+    /// (1 or 2, clamped). The input must be finite (the Strip's path; see
+    /// [`Compressor::process`] for any input). Does nothing while disabled.
+    ///
+    /// NOTE: the work runs in passes over up to [`PASS`] frames: sidechain levels, their
+    /// logarithms, the detector, then the gains' exponentials. Only the detector is a
+    /// recurrence; the logarithms and exponentials of a pass are independent of each other,
+    /// so they run 4-wide (measured: the per-frame form spent three quarters of its time on
+    /// them).
+    pub fn process_frames(&mut self, frames: &mut [Frame], num_channels: usize) {
         if !self.settings.enabled {
             return;
         }
-        let n = num_channels.clamp(1, MAX_CHANNELS);
-        let s = self.settings;
-        let link = s.stereo_link.clamp(0.0, 1.0);
+        let stereo = num_channels >= 2;
+        let link = self.settings.stereo_link.clamp(0.0, 1.0);
         // NOTE: fully linked stereo whose two detectors agree (always, unless the link was
-        // lowered earlier) needs one detector, one log and one exponential per frame instead
-        // of two: both channels would compute the same numbers anyway.
-        let shared_detector = n == 2
-            && link == 1.0
-            && self.peak_db[0] == self.peak_db[1]
-            && self.reduction_db[0] == self.reduction_db[1];
-        let mut mags = [0.0f32; MAX_CHANNELS];
-        for ch in 0..n {
-            frame[ch] = finite_or_zero(frame[ch]);
-            let sc = if self.sidechain_on {
-                self.sidechain[ch].process(&self.sidechain_coefs, frame[ch])
+        // lowered earlier) and mono need one detector, one log and one exponential per frame:
+        // both channels would compute the same numbers anyway.
+        let shared = !stereo || (link == 1.0 && self.detectors[0] == self.detectors[1]);
+        for pass in frames.chunks_mut(PASS) {
+            if shared {
+                self.pass::<true>(pass, stereo, link);
             } else {
-                frame[ch]
-            };
-            mags[ch] = sc.abs();
-        }
-        let level_of = |mag: f32| {
-            if mag > 0.0 {
-                (20.0 * std::f32::consts::LOG10_2 * fast_log2(mag)).max(LEVEL_FLOOR_DB)
-            } else {
-                LEVEL_FLOOR_DB
+                self.pass::<false>(pass, stereo, link);
             }
-        };
-        if shared_detector {
-            let gain = self.detect(0, level_of(mags[0].max(mags[1])), &s);
-            let mix = s.mix.clamp(0.0, 1.0);
-            for x in frame.iter_mut() {
-                let dry = *x;
-                *x = finite_or_zero(dry + mix * (dry * gain - dry));
-            }
-            self.peak_db[1] = self.peak_db[0];
-            self.reduction_db[1] = self.reduction_db[0];
-            self.max_reduction_db = self.max_reduction_db.max(self.gain_reduction_db());
-            return;
         }
-        let mut level_db = [LEVEL_FLOOR_DB; MAX_CHANNELS];
-        for ch in 0..n {
-            level_db[ch] = level_of(mags[ch]);
+        self.sidechain.repair();
+        if shared {
+            self.detectors[1] = self.detectors[0];
         }
-        let loudest = level_db[..n].iter().copied().fold(LEVEL_FLOOR_DB, f32::max);
-        let mix = s.mix.clamp(0.0, 1.0);
-        for ch in 0..n {
-            let x_db = link * loudest + (1.0 - link) * level_db[ch];
-            let gain = self.detect(ch, x_db, &s);
-            let dry = frame[ch];
-            frame[ch] = finite_or_zero(dry + mix * (dry * gain - dry));
-        }
-        let now = self.gain_reduction_db();
-        self.max_reduction_db = self.max_reduction_db.max(now);
     }
 
-    /// Runs channel `ch`'s gain computer and detector for a detector level `x_db` and returns
-    /// the gain to apply (makeup included).
+    /// One pass of [`Compressor::process_frames`] over at most [`PASS`] frames; `SHARED`:
+    /// one detector for both channels.
     #[inline(always)]
-    fn detect(&mut self, ch: usize, x_db: f32, s: &CompressorSettings) -> f32 {
-        // Gain reduction the gain computer asks for, dB (≥ 0).
-        let wanted = (x_db - static_curve_db(s, x_db)).max(0.0);
-        // Smooth decoupled peak detector (Giannoulis et al. eq. 17).
-        let peak =
-            wanted.max(self.release_coef * self.peak_db[ch] + (1.0 - self.release_coef) * wanted);
-        let red = self.attack_coef * self.reduction_db[ch] + (1.0 - self.attack_coef) * peak;
-        // NOTE: reductions under a micro-decibel are flushed to exactly 0 dB: the detector
-        // then never decays into denormals, and the common "below threshold" case skips the
-        // exponential below.
-        self.peak_db[ch] = if peak.is_finite() && peak > 1e-6 {
-            peak
-        } else {
-            0.0
+    fn pass<const SHARED: bool>(&mut self, frames: &mut [Frame], stereo: bool, link: f32) {
+        let n = frames.len();
+        let lanes = if SHARED { 1 } else { 2 };
+        // Sidechain magnitudes, then detector levels in dB, per detector.
+        let mut level = [[0.0f32; PASS]; 2];
+        let sidechain = self.sidechain_on.then_some(self.sidechain_coefs.to_array());
+        for (i, f) in frames.iter().enumerate() {
+            let sc = match &sidechain {
+                Some(c) => self.sidechain.tick(c, *f),
+                None => *f,
+            };
+            let (a, b) = (
+                sc[0].abs() as f32,
+                if stereo { sc[1].abs() as f32 } else { 0.0 },
+            );
+            if SHARED {
+                level[0][i] = max_finite(a, b);
+            } else {
+                level[0][i] = a;
+                level[1][i] = b;
+            }
+        }
+        for lane in level.iter_mut().take(lanes) {
+            for x in lane[..n].iter_mut() {
+                *x = level_db(*x);
+            }
+        }
+        // The detectors: the only recurrence. `level` becomes the gain reduction, dB.
+        let curve = GainComputer::new(&self.settings);
+        let ballistics = Ballistics {
+            attack: self.attack_coef,
+            release: self.release_coef,
         };
-        self.reduction_db[ch] = if red.is_finite() && red > 1e-6 {
-            red
+        let mut max_reduction = self.max_reduction_db;
+        if SHARED {
+            let mut d = self.detectors[0];
+            for x in level[0][..n].iter_mut() {
+                *x = d.step(*x, &curve, &ballistics);
+                max_reduction = max_finite(max_reduction, *x);
+            }
+            self.detectors[0] = d;
         } else {
-            0.0
-        };
-        if self.reduction_db[ch] == 0.0 {
-            self.makeup_gain
-        } else {
-            // 10^(-r/20) as an inlined base-2 exponential (libm's `powf` is a call).
-            fast_exp2(-0.05 * std::f32::consts::LOG2_10 * self.reduction_db[ch]) * self.makeup_gain
+            let [mut d0, mut d1] = self.detectors;
+            let (l0, l1) = level.split_at_mut(1);
+            for (x0, x1) in l0[0][..n].iter_mut().zip(&mut l1[0][..n]) {
+                let loudest = max_finite(*x0, *x1);
+                *x0 = d0.step(link * loudest + (1.0 - link) * *x0, &curve, &ballistics);
+                *x1 = d1.step(link * loudest + (1.0 - link) * *x1, &curve, &ballistics);
+                max_reduction = max_finite(max_reduction, max_finite(*x0, *x1));
+            }
+            self.detectors = [d0, d1];
+        }
+        self.max_reduction_db = max_reduction;
+        // Gains (makeup and parallel mix included), then applied.
+        let (makeup, mix) = (self.makeup_gain, self.settings.mix.clamp(0.0, 1.0));
+        for lane in level.iter_mut().take(lanes) {
+            for x in lane[..n].iter_mut() {
+                *x = 1.0 + mix * (gain_of(*x, makeup) - 1.0);
+            }
+        }
+        for (i, f) in frames.iter_mut().enumerate() {
+            let (g0, g1) = if SHARED {
+                (level[0][i], level[0][i])
+            } else {
+                (level[0][i], level[1][i])
+            };
+            *f = [f[0] * g0 as f64, f[1] * g1 as f64];
         }
     }
 
     /// Compresses a block in place: `left`, and `right` when given (over the common
-    /// length). Same math as [`Compressor::process_frame`].
+    /// length). Any input gives finite output (see [`frames::process_planar`]); same
+    /// numbers as [`Compressor::process_frames`].
     pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
-        match right {
-            Some(right) => {
-                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                    let mut frame = [*l, *r];
-                    self.process_frame(&mut frame, 2);
-                    (*l, *r) = (frame[0], frame[1]);
-                }
-            }
-            None => {
-                for l in left.iter_mut() {
-                    let mut frame = [*l, 0.0];
-                    self.process_frame(&mut frame, 1);
-                    *l = frame[0];
-                }
-            }
-        }
+        frames::process_planar(left, right, |f, channels| self.process_frames(f, channels));
     }
 
     /// Current gain reduction, dB (≥ 0; the largest over the channels; makeup not counted).
     pub fn gain_reduction_db(&self) -> f32 {
-        self.reduction_db[0].max(self.reduction_db[1]).max(0.0)
+        let [a, b] = self.detectors;
+        a.reduction_db.max(b.reduction_db).max(0.0)
     }
 
     /// Largest gain reduction since the previous call, dB; then starts over (for meters).
@@ -484,9 +578,9 @@ mod tests {
         let (mut l, mut r) = (l0.clone(), r0.clone());
         a.process(&mut l, Some(&mut r));
         for i in 0..l0.len() {
-            let mut frame = [l0[i], r0[i]];
-            b.process_frame(&mut frame, 2);
-            assert_eq!(frame, [l[i], r[i]]);
+            let (mut fl, mut fr) = ([l0[i]], [r0[i]]);
+            b.process(&mut fl, Some(&mut fr));
+            assert_eq!([fl[0], fr[0]], [l[i], r[i]]);
         }
         assert!(a.take_max_gain_reduction_db() > 3.0);
         assert_eq!(a.take_max_gain_reduction_db(), 0.0);

@@ -2,7 +2,9 @@
 //! that order, built from the matched biquads of [`crate::filter`]. Zero latency; no
 //! allocation at all.
 
-use crate::filter::{BiquadCoefs, BiquadState, BUTTERWORTH_Q_2, BUTTERWORTH_Q_4, BUTTERWORTH_Q_8};
+use crate::filter::cascade::{self, PairState};
+use crate::filter::{BiquadCoefs, BUTTERWORTH_Q_2, BUTTERWORTH_Q_4, BUTTERWORTH_Q_8};
+use crate::frames::{self, Frame};
 
 /// Slope of the high-pass and low-pass filters (Butterworth).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,9 +87,6 @@ impl Default for EqSettings {
     }
 }
 
-/// Channels the equaliser processes at most.
-pub const MAX_CHANNELS: usize = 2;
-
 /// Number of second-order sections: 4 HP, LS, 3 bells, HS, 4 LP.
 const NUM_SECTIONS: usize = 13;
 const HP: usize = 0;
@@ -103,10 +102,8 @@ pub struct Equalizer {
     sample_rate_hz: f32,
     settings: EqSettings,
     coefs: [BiquadCoefs; NUM_SECTIONS],
-    /// `coefs` as `f64`, for the fast path.
-    coefs64: [[f64; 5]; NUM_SECTIONS],
     active: [bool; NUM_SECTIONS],
-    states: [[BiquadState; MAX_CHANNELS]; NUM_SECTIONS],
+    states: [PairState; NUM_SECTIONS],
     /// Indices of the active sections, in processing order (first `num_active`).
     order: [u8; NUM_SECTIONS],
     num_active: usize,
@@ -155,9 +152,8 @@ impl Equalizer {
             sample_rate_hz: 48_000.0,
             settings: EqSettings::default(),
             coefs: [BiquadCoefs::identity(); NUM_SECTIONS],
-            coefs64: [BiquadCoefs::identity().to_f64(); NUM_SECTIONS],
             active: [false; NUM_SECTIONS],
-            states: [[BiquadState::default(); MAX_CHANNELS]; NUM_SECTIONS],
+            states: [PairState::default(); NUM_SECTIONS],
             order: [0; NUM_SECTIONS],
             num_active: 0,
         };
@@ -199,7 +195,6 @@ impl Equalizer {
                         self.states[i] = Default::default();
                     }
                     self.coefs[i] = c;
-                    self.coefs64[i] = c.to_f64();
                     self.active[i] = true;
                 }
                 None => self.active[i] = false,
@@ -216,80 +211,30 @@ impl Equalizer {
 
     /// Clears the signal history of every section.
     pub fn reset(&mut self) {
-        self.states = [[BiquadState::default(); MAX_CHANNELS]; NUM_SECTIONS];
+        self.states = [PairState::default(); NUM_SECTIONS];
     }
 
-    /// Filters one frame in place; `num_channels` (1 or 2, clamped) channels of it.
+    /// Filters stereo frames (`[left, right]`; a mono caller leaves the right lane at 0) in
+    /// place: the Strip's path. The input must be finite, and blocks should stay within a
+    /// few hundred frames (tiny states are flushed to zero after each block, which keeps the
+    /// filters free of denormals).
     #[inline]
-    pub fn process_frame(&mut self, frame: &mut [f32; 2], num_channels: usize) {
-        let n = num_channels.min(MAX_CHANNELS);
-        for &i in &self.order[..self.num_active] {
-            let i = i as usize;
-            let c = &self.coefs[i];
-            for (x, st) in frame[..n].iter_mut().zip(self.states[i].iter_mut()) {
-                *x = st.process(c, *x);
-            }
-        }
-    }
-
-    /// Filters one frame like [`Equalizer::process_frame`] but keeps `f64` between the
-    /// sections and skips the per-sample safety checks: the input must be finite, and the
-    /// caller must call [`Equalizer::repair`] every few dozen samples. This is the Strip's
-    /// path (about twice as fast); its result differs from `process_frame` only by `f32`
-    /// rounding between sections.
-    #[inline]
-    pub fn process_frame_unchecked(&mut self, frame: &mut [f32; 2], num_channels: usize) {
-        if self.num_active == 0 {
-            return;
-        }
-        if num_channels >= 2 {
-            let (mut l, mut r) = (frame[0] as f64, frame[1] as f64);
-            for &i in &self.order[..self.num_active] {
-                let c = &self.coefs64[i as usize];
-                let [sl, sr] = &mut self.states[i as usize];
-                l = sl.process_unchecked(c, l);
-                r = sr.process_unchecked(c, r);
-            }
-            *frame = [l as f32, r as f32];
-        } else {
-            let mut x = frame[0] as f64;
-            for &i in &self.order[..self.num_active] {
-                x = self.states[i as usize][0].process_unchecked(&self.coefs64[i as usize], x);
-            }
-            frame[0] = x as f32;
-        }
-    }
-
-    /// Resets any section whose state went non-finite and flushes tiny state values to zero.
-    pub fn repair(&mut self) {
-        for &i in &self.order[..self.num_active] {
-            for st in &mut self.states[i as usize] {
-                st.repair();
-            }
+    pub fn process_frames(&mut self, frames: &mut [Frame]) {
+        if self.num_active > 0 {
+            cascade::run(
+                &self.coefs,
+                &mut self.states,
+                &self.order[..self.num_active],
+                frames,
+            );
         }
     }
 
     /// Filters a block in place: `left`, and `right` when given (over the common length).
-    /// Same math as [`Equalizer::process_frame`], section by section.
-    pub fn process(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
-        for &i in &self.order[..self.num_active] {
-            let i = i as usize;
-            let c = self.coefs[i];
-            let [st_l, st_r] = &mut self.states[i];
-            match right.as_deref_mut() {
-                Some(r) => {
-                    for (l, r) in left.iter_mut().zip(r.iter_mut()) {
-                        *l = st_l.process(&c, *l);
-                        *r = st_r.process(&c, *r);
-                    }
-                }
-                None => {
-                    for l in left.iter_mut() {
-                        *l = st_l.process(&c, *l);
-                    }
-                }
-            }
-        }
+    /// Any input gives finite output (see [`frames::process_planar`]). Same numbers as
+    /// [`Equalizer::process_frames`].
+    pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        frames::process_planar(left, right, |f, _| self.process_frames(f));
     }
 
     /// Magnitude response of the whole equaliser with settings `s` at `freq_hz`, dB (for
@@ -395,9 +340,9 @@ mod tests {
         );
         a.process(&mut l, Some(&mut r));
         for i in 0..input.len() {
-            let mut frame = [input[i], -0.5 * input[i]];
-            b.process_frame(&mut frame, 2);
-            assert_eq!(frame, [l[i], r[i]]);
+            let (mut fl, mut fr) = ([input[i]], [-0.5 * input[i]]);
+            b.process(&mut fl, Some(&mut fr));
+            assert_eq!([fl[0], fr[0]], [l[i], r[i]]);
         }
         let fresh = {
             let mut e = Equalizer::new();
@@ -498,9 +443,10 @@ mod tests {
             let mut r = x.clone();
             eq.process(&mut x, Some(&mut r));
             assert!(x.iter().chain(&r).all(|v| v.is_finite()));
-            let mut frame = [bad, bad];
-            eq.process_frame(&mut frame, 2);
-            assert!(frame.iter().all(|v| v.is_finite()));
+            let mut frame = [bad];
+            let mut other = [f32::MAX];
+            eq.process(&mut frame, Some(&mut other));
+            assert!(frame.iter().chain(&other).all(|v| v.is_finite()));
             let mut clean = noise(512);
             eq.process(&mut clean, None);
             assert!(clean.iter().all(|v| v.is_finite() && v.abs() < 10.0));

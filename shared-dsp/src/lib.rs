@@ -10,6 +10,7 @@ pub mod bands;
 pub mod dynamics;
 pub mod eq;
 pub mod filter;
+pub mod frames;
 pub mod link;
 pub mod loudness;
 pub mod masking;

@@ -10,6 +10,7 @@
 //! BS.1770 builds its gating blocks (100 ms hop), so the values match `ebur128`'s own
 //! (checked in the tests) and are updated every 100 ms.
 
+use crate::frames::peak_magnitude;
 use crate::truepeak::TruePeakMeter;
 use ebur128::{EbuR128, Mode};
 
@@ -134,10 +135,8 @@ impl LoudnessMeter {
     pub fn process(&mut self, left: &[f32], right: Option<&[f32]>) {
         let stereo = self.num_channels == 2;
         self.true_peak.process(left, right.filter(|_| stereo));
-        let mut block_peak = 0.0f32;
-        for &x in left.iter().chain(right.filter(|_| stereo).unwrap_or(&[])) {
-            block_peak = block_peak.max(x.abs());
-        }
+        let block_peak =
+            peak_magnitude(left).max(right.filter(|_| stereo).map_or(0.0, peak_magnitude));
         self.sample_peak_gain = self.sample_peak_gain.max(block_peak);
         self.true_peak_floor = self.true_peak_floor.max(block_peak);
         let right = right.unwrap_or(left);

@@ -145,10 +145,12 @@ impl BandSpectrum {
         let mut start = 0;
         while start < left.len() {
             let take = (self.hop - self.since_hop).min(left.len() - start);
-            for i in 0..take {
-                let pos = (self.write_pos + i) % self.fft_size;
-                self.history[0][pos] = left[start + i];
-                self.history[1][pos] = right.map_or(0.0, |r| r[start + i]);
+            // The ring never wraps inside a hop: `hop` divides `fft_size`.
+            let ring = self.write_pos..self.write_pos + take;
+            self.history[0][ring.clone()].copy_from_slice(&left[start..start + take]);
+            match right {
+                Some(r) => self.history[1][ring].copy_from_slice(&r[start..start + take]),
+                None => self.history[1][ring].fill(0.0),
             }
             self.write_pos = (self.write_pos + take) % self.fft_size;
             self.since_hop += take;
@@ -164,9 +166,15 @@ impl BandSpectrum {
 
     fn analyse_channel(&mut self, ch: usize) {
         let n = self.fft_size;
+        // Oldest sample first: the ring from the write position on, then its start.
         let (older, newer) = self.history[ch].split_at(self.write_pos);
-        for (i, x) in newer.iter().chain(older).enumerate() {
-            self.frame[i] = x * self.window[i];
+        let (first, second) = self.frame.split_at_mut(newer.len());
+        let (w_first, w_second) = self.window.split_at(newer.len());
+        for ((f, x), w) in first.iter_mut().zip(newer).zip(w_first) {
+            *f = x * w;
+        }
+        for ((f, x), w) in second.iter_mut().zip(older).zip(w_second) {
+            *f = x * w;
         }
         if self
             .fft

@@ -14,6 +14,7 @@
 
 use crate::dynamics::{finite_or_zero, Compressor, CompressorSettings};
 use crate::eq::{EqSettings, Equalizer};
+use crate::frames::{max_finite, peak_magnitude, sanitize, Frame};
 use crate::loudness::{db_to_gain, gain_to_db, LoudnessError, LoudnessMeter};
 use crate::meters::StereoMeter;
 use crate::role::StemRole;
@@ -27,9 +28,7 @@ pub const CONTROL_INTERVAL: usize = 32;
 pub const RAMP_SECONDS: f32 = 0.02;
 /// Time between published snapshots, in seconds (40 Hz).
 pub const SNAPSHOT_SECONDS: f32 = 0.025;
-/// Largest magnitude a finite input sample keeps (+60 dBFS); beyond it is clamped so the
-/// filters cannot overflow to infinity.
-pub const MAX_INPUT_MAGNITUDE: f32 = 1000.0;
+pub use crate::frames::MAX_INPUT_MAGNITUDE;
 
 /// Everything a user sets on a Strip.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,7 +78,11 @@ fn to_vector(s: &StripSettings) -> [f32; NUM_CONTINUOUS] {
     let mut v = [0.0; NUM_CONTINUOUS];
     v[TRIM] = polarity * db_to_gain(s.trim_db);
     v[OUTPUT] = db_to_gain(s.output_db + s.gain_offset_db);
-    v[WIDTH] = s.width;
+    v[WIDTH] = if s.width.is_finite() {
+        s.width.clamp(0.0, width::MAX_WIDTH)
+    } else {
+        1.0
+    };
     v[3] = e.high_pass.freq_hz.log2();
     v[4] = e.low_pass.freq_hz.log2();
     let bands = [
@@ -161,6 +164,8 @@ pub struct Strip {
     phase: usize,
     /// Per-sample gains at the start of this control period.
     gains_from: [f32; 3],
+    /// Scratch: the current control period's frames.
+    frames: [Frame; CONTROL_INTERVAL],
     eq: Equalizer,
     compressor: Compressor,
     loudness: LoudnessMeter,
@@ -197,6 +202,7 @@ impl Strip {
             ramp_ticks: ((RAMP_SECONDS * sample_rate_hz) as usize / CONTROL_INTERVAL).max(1),
             phase: 0,
             gains_from: [v[TRIM], v[OUTPUT], v[WIDTH]],
+            frames: [[0.0; 2]; CONTROL_INTERVAL],
             eq,
             compressor,
             loudness,
@@ -302,9 +308,12 @@ impl Strip {
             self.process_chunk(l, r);
             start += take;
         }
+        let right = right.as_deref().filter(|_| stereo).map(|r| &r[..len]);
+        self.analyse(&left[..len], right);
     }
 
-    /// Processes samples that lie within one control period.
+    /// Processes samples that lie within one control period: trim into stereo frames, then
+    /// each section over all of them (see [`crate::frames`]), then width and output.
     fn process_chunk(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
         if self.phase == 0 {
             self.gains_from = [
@@ -324,60 +333,65 @@ impl Strip {
                 self.apply_current();
             }
         }
+        // Per-sample gains: a linear ramp across the control period, `from + (to - from) t`,
+        // which is exactly `to` while nothing moves.
         let from = self.gains_from;
-        let to = [
-            self.current[TRIM],
-            self.current[OUTPUT],
-            self.current[WIDTH],
-        ];
-        let ramping = from != to;
-        let num_channels = if right.is_some() { 2 } else { 1 };
-        let comp_on = self.target.compressor.enabled;
-        for i in 0..left.len() {
-            let (trim, out, wid) = if ramping {
-                let t = (self.phase + i + 1) as f32 / CONTROL_INTERVAL as f32;
-                (
-                    from[0] + (to[0] - from[0]) * t,
-                    from[1] + (to[1] - from[1]) * t,
-                    from[2] + (to[2] - from[2]) * t,
-                )
-            } else {
-                (to[0], to[1], to[2])
-            };
-            let mut frame = [sanitize(left[i]) * trim, 0.0];
-            if let Some(r) = right.as_deref() {
-                frame[1] = sanitize(r[i]) * trim;
+        let delta: [f32; 3] = std::array::from_fn(|k| self.current[k] - from[k]);
+        let t0 = (self.phase + 1) as f32;
+        let ramp =
+            |k: usize, i: usize| from[k] + delta[k] * ((t0 + i as f32) / CONTROL_INTERVAL as f32);
+        let frames = &mut self.frames[..left.len()];
+        let mut peak = self.input_peak;
+        match right.as_deref() {
+            Some(r) => {
+                for (i, (f, (&l, &r))) in frames.iter_mut().zip(left.iter().zip(r)).enumerate() {
+                    let trim = ramp(TRIM, i);
+                    let (l, r) = (sanitize(l) * trim, sanitize(r) * trim);
+                    peak = max_finite(peak, max_finite(l.abs(), r.abs()));
+                    *f = [l as f64, r as f64];
+                }
             }
-            self.input_peak = self.input_peak.max(frame[0].abs()).max(frame[1].abs());
-            self.eq.process_frame_unchecked(&mut frame, num_channels);
-            if comp_on {
-                self.compressor.process_frame(&mut frame, num_channels);
-            }
-            if num_channels == 2 && wid != 1.0 {
-                let (l, r) = width::process_frame(wid, frame[0], frame[1]);
-                frame = [l, r];
-            }
-            left[i] = finite_or_zero(frame[0] * out);
-            if let Some(r) = right.as_deref_mut() {
-                r[i] = finite_or_zero(frame[1] * out);
+            None => {
+                for (i, (f, &l)) in frames.iter_mut().zip(left.iter()).enumerate() {
+                    let l = sanitize(l) * ramp(TRIM, i);
+                    peak = max_finite(peak, l.abs());
+                    *f = [l as f64, 0.0];
+                }
             }
         }
-        self.phase = (self.phase + left.len()) % CONTROL_INTERVAL;
-        if self.phase == 0 {
-            self.eq.repair();
-        }
-        if comp_on {
+        self.input_peak = peak;
+        self.eq.process_frames(frames);
+        if self.target.compressor.enabled {
+            let channels = if right.is_some() { 2 } else { 1 };
+            self.compressor.process_frames(frames, channels);
             let gr = self.compressor.take_max_gain_reduction_db();
             self.gui_gain_reduction_db = self.gui_gain_reduction_db.max(gr);
             self.snap_gain_reduction_db = self.snap_gain_reduction_db.max(gr);
         }
-        self.analyse(left, right.as_deref());
+        match right.as_deref_mut() {
+            Some(right) => {
+                // Width as L' = a L + b R, R' = a R + b L with a = (1 + w)/2, b = (1 - w)/2
+                // (see `width::process_frame`); width 1 is then exact.
+                for (i, (f, (l, r))) in frames.iter().zip(left.iter_mut().zip(right)).enumerate() {
+                    let (out, w) = (ramp(OUTPUT, i), ramp(WIDTH, i));
+                    let (direct, cross) = (0.5 * (1.0 + w), 0.5 * (1.0 - w));
+                    let (fl, fr) = (f[0] as f32, f[1] as f32);
+                    *l = finite_or_zero((direct * fl + cross * fr) * out);
+                    *r = finite_or_zero((direct * fr + cross * fl) * out);
+                }
+            }
+            None => {
+                for (i, (f, l)) in frames.iter().zip(left.iter_mut()).enumerate() {
+                    *l = finite_or_zero(f[0] as f32 * ramp(OUTPUT, i));
+                }
+            }
+        }
+        self.phase = (self.phase + left.len()) % CONTROL_INTERVAL;
     }
 
     fn analyse(&mut self, left: &[f32], right: Option<&[f32]>) {
-        for &x in left.iter().chain(right.unwrap_or(&[])) {
-            self.output_peak = self.output_peak.max(x.abs());
-        }
+        let peak = peak_magnitude(left).max(right.map_or(0.0, peak_magnitude));
+        self.output_peak = self.output_peak.max(peak);
         self.loudness.process(left, right);
         self.meter.process(left, right);
         self.spectrum.process(left, right);
@@ -442,16 +456,6 @@ fn same_switches(a: &StripSettings, b: &StripSettings) -> bool {
             .zip(&b.eq.bells)
             .all(|(x, y)| x.enabled == y.enabled)
         && a.compressor.enabled == b.compressor.enabled
-}
-
-/// Non-finite input becomes silence; absurd finite input is clamped.
-#[inline]
-fn sanitize(x: f32) -> f32 {
-    if x.is_finite() {
-        x.clamp(-MAX_INPUT_MAGNITUDE, MAX_INPUT_MAGNITUDE)
-    } else {
-        0.0
-    }
 }
 
 #[cfg(test)]

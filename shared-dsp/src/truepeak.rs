@@ -12,6 +12,8 @@
 //! 48 multiply-adds per sample in `f32` over contiguous arrays the compiler vectorises, and is
 //! several times cheaper (`cargo bench -p shared-dsp --bench strip`).
 
+use crate::frames::max_finite;
+
 /// Taps per polyphase branch.
 const TAPS: usize = 12;
 /// Kaiser window parameter of the interpolator.
@@ -150,7 +152,7 @@ impl TruePeakMeter {
                     }
                 }
                 for b in 0..MAX_FACTOR {
-                    peak[b] = peak[b].max(acc[b].abs());
+                    peak[b] = max_finite(peak[b], acc[b].abs());
                 }
             }
             self.tail[ch].copy_from_slice(&self.scratch[n..n + TAPS - 1]);
