@@ -10,9 +10,10 @@
 //! release time long against the sine's period the gain settles to the static curve at the
 //! sine's peak level ([`static_curve_db`]).
 
-use crate::filter::cascade::PairState;
+use crate::filter::cascade::{pair_coefs, PairState};
 use crate::filter::BiquadCoefs;
 use crate::frames::{self, max_finite, Frame};
+use multiversion::multiversion;
 
 /// Channels the compressor processes at most.
 pub const MAX_CHANNELS: usize = 2;
@@ -97,14 +98,19 @@ fn fast_log2(x: f32) -> f32 {
 }
 
 /// 2^y for `y` in -126..126 (clamped), within 2e-5 relative (2e-4 dB): a Taylor
-/// polynomial for the fraction and the exponent written into the float's bits.
+/// polynomial for the fraction and the exponent written into the float's bits. The
+/// integer part comes from the "add 1.5 x 2^23" rounding trick rather than `floor` (a libm
+/// call on baseline x86-64) or a saturating `as i32`, so a loop of these vectorises.
 #[inline(always)]
 fn fast_exp2(y: f32) -> f32 {
+    /// Adding this rounds a float of magnitude below 2^22 to an integer, which then sits in
+    /// the low mantissa bits.
+    const ROUND: f32 = 12_582_912.0;
     let y = y.clamp(-126.0, 126.0);
-    // floor(y) by truncating a positive number: `f32::floor` is a libm call on baseline
-    // x86-64 (no SSE4.1).
-    let i = (y + 127.0) as i32 as f32 - 127.0;
-    let f = y - i;
+    let shifted = y + ROUND;
+    let n = shifted.to_bits() as i32 - ROUND.to_bits() as i32;
+    // The fraction is within ±0.5.
+    let f = y - (shifted - ROUND);
     const C: [f32; 6] = [
         0.693_147_2,
         0.240_226_5,
@@ -114,7 +120,7 @@ fn fast_exp2(y: f32) -> f32 {
         0.000_154_04,
     ];
     let p = 1.0 + f * (C[0] + f * (C[1] + f * (C[2] + f * (C[3] + f * (C[4] + f * C[5])))));
-    p * f32::from_bits(((i as i32 + 127) as u32) << 23)
+    p * f32::from_bits(((n + 127) as u32) << 23)
 }
 
 /// `exp(-1 / (tau fs))`, the one-pole coefficient of a time constant in ms (0 for 0 ms).
@@ -144,6 +150,24 @@ fn level_db(mag: f32) -> f32 {
     /// 10^(LEVEL_FLOOR_DB / 20).
     const FLOOR_MAGNITUDE: f32 = 1e-10;
     20.0 * std::f32::consts::LOG10_2 * fast_log2(max_finite(mag, FLOOR_MAGNITUDE))
+}
+
+/// Sidechain magnitudes to detector levels in dB, in place. Compiled for AVX2 and for
+/// baseline x86-64, picked at run time.
+#[multiversion(targets("x86_64+avx2"))]
+fn levels_db(x: &mut [f32]) {
+    for v in x.iter_mut() {
+        *v = level_db(*v);
+    }
+}
+
+/// Gain reductions in dB to the gains applied to the signal, in place: makeup and the
+/// parallel mix (`1 + mix (gain - 1)`) included. Compiled for AVX2 and for baseline x86-64.
+#[multiversion(targets("x86_64+avx2"))]
+fn mixed_gains(x: &mut [f32], makeup: f32, mix: f32) {
+    for v in x.iter_mut() {
+        *v = 1.0 + mix * (gain_of(*v, makeup) - 1.0);
+    }
 }
 
 /// Linear gain for a gain reduction in dB (≥ 0), makeup included: 10^(-r/20) as an
@@ -359,7 +383,7 @@ impl Compressor {
         let lanes = if SHARED { 1 } else { 2 };
         // Sidechain magnitudes, then detector levels in dB, per detector.
         let mut level = [[0.0f32; PASS]; 2];
-        let sidechain = self.sidechain_on.then_some(self.sidechain_coefs.to_array());
+        let sidechain = self.sidechain_on.then(|| pair_coefs(&self.sidechain_coefs));
         for (i, f) in frames.iter().enumerate() {
             let sc = match &sidechain {
                 Some(c) => self.sidechain.tick(c, *f),
@@ -377,9 +401,7 @@ impl Compressor {
             }
         }
         for lane in level.iter_mut().take(lanes) {
-            for x in lane[..n].iter_mut() {
-                *x = level_db(*x);
-            }
+            levels_db(&mut lane[..n]);
         }
         // The detectors: the only recurrence. `level` becomes the gain reduction, dB.
         let curve = GainComputer::new(&self.settings);
@@ -410,9 +432,7 @@ impl Compressor {
         // Gains (makeup and parallel mix included), then applied.
         let (makeup, mix) = (self.makeup_gain, self.settings.mix.clamp(0.0, 1.0));
         for lane in level.iter_mut().take(lanes) {
-            for x in lane[..n].iter_mut() {
-                *x = 1.0 + mix * (gain_of(*x, makeup) - 1.0);
-            }
+            mixed_gains(&mut lane[..n], makeup, mix);
         }
         for (i, f) in frames.iter_mut().enumerate() {
             let (g0, g1) = if SHARED {

@@ -1,18 +1,22 @@
 //! Loudness and true peak after ITU-R BS.1770-5 and EBU R128 / Tech 3341, through the
 //! `ebur128` crate (a port of libebur128).
 //!
-//! `ebur128` runs in `Mode::HISTOGRAM`, where adding frames and reading loudness make no
-//! allocation. Reading short-term loudness from it re-sums a 3 s window on every call, which
-//! is too dear to do often on the audio thread, so this meter feeds `ebur128` in chunks that
-//! end exactly on 100 ms boundaries, reads the energy of each finished 100 ms block once
-//! (`loudness_window(100)`, a 100 ms sum), and keeps momentary (4 blocks) and short-term
-//! (30 blocks) loudness as running means of those block energies. That is exactly how
-//! BS.1770 builds its gating blocks (100 ms hop), so the values match `ebur128`'s own
-//! (checked in the tests) and are updated every 100 ms.
+//! `ebur128` runs in `Mode::M`, where adding frames and reading a window make no
+//! allocation, and does the K-weighting. Reading short-term loudness from it re-sums a 3 s
+//! window on every call, which is too dear to do often on the audio thread, so this meter
+//! feeds `ebur128` in chunks that end exactly on 100 ms boundaries, reads the energy of each
+//! finished 100 ms block once (`loudness_window(100)`, a 100 ms sum), and keeps momentary
+//! (4 blocks) and short-term (30 blocks) loudness as running means of those block energies.
+//! That is exactly how BS.1770 builds its gating blocks (100 ms hop), so the values match
+//! `ebur128`'s own (checked in the tests) and are updated every 100 ms. The momentary
+//! energies are BS.1770's gating blocks, from which [`gating`] keeps the integrated loudness.
+
+mod gating;
 
 use crate::frames::peak_magnitude;
 use crate::truepeak::TruePeakMeter;
 use ebur128::{EbuR128, Mode};
+use gating::GatedIntegral;
 
 /// Number of 100 ms blocks in the short-term window (3 s).
 const SHORTTERM_BLOCKS: usize = 30;
@@ -74,6 +78,11 @@ pub struct LoudnessMeter {
     next_block: usize,
     momentary_lufs: f32,
     shortterm_lufs: f32,
+    /// 100 ms blocks since the last reset, up to [`MOMENTARY_BLOCKS`]: the first gating
+    /// block is complete after 400 ms.
+    blocks_seen: usize,
+    integral: GatedIntegral,
+    integrated_lufs: f32,
     /// True peak (our own interpolator: see [`crate::truepeak`]).
     true_peak: TruePeakMeter,
     /// Largest sample peak (linear) since it was last taken.
@@ -91,7 +100,9 @@ impl LoudnessMeter {
         if !(8_000..=768_000).contains(&sample_rate_hz) {
             return Err(LoudnessError::UnsupportedSampleRate(sample_rate_hz));
         }
-        let mode = Mode::I | Mode::S | Mode::HISTOGRAM;
+        // Momentary mode only: the meter needs `ebur128`'s K-weighting and its 100 ms sums;
+        // the windows and the gating are kept here (see `gating`).
+        let mode = Mode::M;
         let meter = EbuR128::new(num_channels as u32, sample_rate_hz, mode)
             .map_err(|_| LoudnessError::UnsupportedSampleRate(sample_rate_hz))?;
         let mut this = Self {
@@ -103,6 +114,9 @@ impl LoudnessMeter {
             next_block: 0,
             momentary_lufs: f32::NEG_INFINITY,
             shortterm_lufs: f32::NEG_INFINITY,
+            blocks_seen: 0,
+            integral: GatedIntegral::default(),
+            integrated_lufs: f32::NEG_INFINITY,
             true_peak: TruePeakMeter::new(sample_rate_hz as f32),
             sample_peak_gain: 0.0,
             true_peak_floor: 0.0,
@@ -124,6 +138,9 @@ impl LoudnessMeter {
         self.next_block = 0;
         self.momentary_lufs = f32::NEG_INFINITY;
         self.shortterm_lufs = f32::NEG_INFINITY;
+        self.blocks_seen = 0;
+        self.integral.reset();
+        self.integrated_lufs = f32::NEG_INFINITY;
         self.true_peak.reset();
         self.sample_peak_gain = 0.0;
         self.true_peak_floor = 0.0;
@@ -176,6 +193,12 @@ impl LoudnessMeter {
         }
         self.momentary_lufs = energy_to_lufs(momentary / MOMENTARY_BLOCKS as f64);
         self.shortterm_lufs = energy_to_lufs(shortterm / SHORTTERM_BLOCKS as f64);
+        // Every 100 ms a 400 ms gating block ends: the momentary window, once it is full.
+        self.blocks_seen = (self.blocks_seen + 1).min(MOMENTARY_BLOCKS);
+        if self.blocks_seen == MOMENTARY_BLOCKS {
+            self.integral.add_block(momentary / MOMENTARY_BLOCKS as f64);
+            self.integrated_lufs = self.integral.lufs();
+        }
     }
 
     /// Momentary loudness (last 400 ms, updated every 100 ms), LUFS; `-inf` for silence.
@@ -191,7 +214,7 @@ impl LoudnessMeter {
     /// Integrated (gated) loudness since the last reset, LUFS; `-inf` before the first
     /// block above the absolute gate.
     pub fn integrated_lufs(&self) -> f32 {
-        self.meter.loudness_global().unwrap_or(f64::NEG_INFINITY) as f32
+        self.integrated_lufs
     }
 
     /// Largest true peak (dBTP) since the last call, then starts over.
@@ -277,6 +300,65 @@ mod tests {
         assert_abs_diff_eq!(ours.momentary_lufs(), mo, epsilon = 0.01);
     }
 
+    /// EBU Tech 3341 cases 3, 4 and 5: level changes around -23 LUFS that the two gates
+    /// must remove; integrated -23.0 ±0.1 LU.
+    #[test]
+    fn tech_3341_gated_cases_3_to_5() {
+        let rate = 48_000;
+        let cases: [&[(f32, f32)]; 3] = [
+            &[(-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0)],
+            &[
+                (-72.0, 10.0),
+                (-36.0, 10.0),
+                (-23.0, 60.0),
+                (-36.0, 10.0),
+                (-72.0, 10.0),
+            ],
+            &[(-26.0, 20.0), (-20.0, 20.1), (-26.0, 20.0)],
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            let mut m = LoudnessMeter::new(rate, 2).unwrap();
+            for &(dbfs, seconds) in case.iter() {
+                let s = sine(rate, 1000.0, db_to_gain(dbfs), seconds);
+                feed_in_blocks(&mut m, &s, &s, 480);
+            }
+            let got = m.integrated_lufs();
+            assert!((got + 23.0).abs() <= 0.1, "case {}: {got} LUFS", i + 3);
+        }
+    }
+
+    /// The integrated loudness equals `ebur128`'s own `Mode::I` on program-like material
+    /// (noise with level steps, silence and a quiet tail).
+    #[test]
+    fn integrated_matches_ebur128() {
+        let rate = 44_100;
+        let mut state = 0x1234_5678u32;
+        let mut noise = |amp: f32| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            amp * (state as f32 / u32::MAX as f32 - 0.5)
+        };
+        let mut l = Vec::new();
+        let mut r = Vec::new();
+        for (amp, seconds) in [(0.3, 4.0), (0.0, 1.0), (0.05, 3.0), (0.6, 2.5), (0.01, 5.0)] {
+            for _ in 0..(rate as f32 * seconds) as usize {
+                l.push(noise(amp));
+                r.push(noise(amp * 0.7));
+            }
+        }
+        let mut ours = LoudnessMeter::new(rate, 2).unwrap();
+        feed_in_blocks(&mut ours, &l, &r, 1000);
+        let mut reference = EbuR128::new(2, rate, Mode::I).unwrap();
+        reference.add_frames_planar_f32(&[&l, &r]).unwrap();
+        let expected = reference.loudness_global().unwrap() as f32;
+        assert!(
+            (ours.integrated_lufs() - expected).abs() < 0.02,
+            "{} LUFS, ebur128 {expected}",
+            ours.integrated_lufs()
+        );
+    }
+
     #[test]
     fn block_size_does_not_change_results() {
         let rate = 44_100;
@@ -287,6 +369,8 @@ mod tests {
         feed_in_blocks(&mut b, &s, &s, 4096);
         assert_eq!(a.shortterm_lufs(), b.shortterm_lufs());
         assert_eq!(a.momentary_lufs(), b.momentary_lufs());
+        assert_eq!(a.integrated_lufs(), b.integrated_lufs());
+        assert!(a.integrated_lufs().is_finite());
         assert_eq!(a.take_true_peak_db(), b.take_true_peak_db());
     }
 
