@@ -314,7 +314,7 @@ impl Strip {
 
     /// Processes samples that lie within one control period: trim into stereo frames, then
     /// each section over all of them (see [`crate::frames`]), then width and output.
-    fn process_chunk(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
+    fn process_chunk(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
         if self.phase == 0 {
             self.gains_from = [
                 self.current[TRIM],
@@ -368,7 +368,7 @@ impl Strip {
             self.gui_gain_reduction_db = self.gui_gain_reduction_db.max(gr);
             self.snap_gain_reduction_db = self.snap_gain_reduction_db.max(gr);
         }
-        match right.as_deref_mut() {
+        match right {
             Some(right) => {
                 // Width as L' = a L + b R, R' = a R + b L with a = (1 + w)/2, b = (1 - w)/2
                 // (see `width::process_frame`); width 1 is then exact.

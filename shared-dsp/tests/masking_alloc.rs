@@ -71,7 +71,7 @@ fn updates_do_not_allocate() {
         stems.clear();
         // Stems come and go (ids 0..40, more than the engine holds at times), some carry
         // NaN, and order changes every update.
-        for k in 0..40usize {
+        for (k, name) in names.iter().enumerate().take(40) {
             if (k + t / 50) % 5 == 0 {
                 continue;
             }
@@ -84,7 +84,7 @@ fn updates_do_not_allocate() {
                 id: (k as u64 * 7919) % 1009,
                 role: StemRole::ALL[k % 7],
                 priority: if k == 4 { Some(150.0) } else { None },
-                name: &names[k],
+                name,
                 band_db: [l, r],
                 shortterm_lufs: -20.0 - (k % 9) as f32,
             });

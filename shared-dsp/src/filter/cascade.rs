@@ -166,7 +166,8 @@ mod tests {
                 }
             }
         }
-        let check = |f: fn(&[BiquadCoefs], &mut [PairState], &[u8], &mut [[f64; 2]])| {
+        type Run = fn(&[BiquadCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]);
+        let check = |f: Run| {
             let mut states = vec![PairState::default(); coefs.len()];
             let mut out = input.clone();
             for block in out.chunks_mut(37) {

@@ -81,11 +81,9 @@ impl Kernels {
             }
             critical_band[k] = (lo as u8, hi as u8);
         }
-        let mut quiet_power = [0.0f32; NUM_BANDS];
-        for k in 0..NUM_BANDS {
-            let quiet_db = threshold_in_quiet_db_spl(layout.centers_hz[k]) - full_scale_db_spl;
-            quiet_power[k] = db_to_power(quiet_db);
-        }
+        let quiet_power = std::array::from_fn(|k| {
+            db_to_power(threshold_in_quiet_db_spl(layout.centers_hz[k]) - full_scale_db_spl)
+        });
         Self {
             spread,
             spread_range,
@@ -98,6 +96,8 @@ impl Kernels {
 /// Cut in dB (positive number) that a masker holding `share` (0..1) of the threshold must
 /// take so that the threshold falls by `short_db`, or `None` if cutting this masker alone
 /// cannot get there. From `1 - share * (1 - 10^(-cut/10)) = 10^(-short/10)`.
+// NOTE: `!(x > y)` on purpose: NaN takes the early exits.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 pub fn cut_needed_db(short_db: f32, share: f32) -> Option<f32> {
     if !(short_db > 0.0) {
         return Some(0.0);

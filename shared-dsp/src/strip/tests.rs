@@ -1,3 +1,6 @@
+// Settings are built up field by field from the defaults, which reads best in tests.
+#![allow(clippy::field_reassign_with_default)]
+
 use super::*;
 use crate::bands::BandLayout;
 use crate::eq::FilterSlope;

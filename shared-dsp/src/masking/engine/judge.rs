@@ -14,8 +14,7 @@ impl MaskingEngine {
             let p = &self.power[rc];
             let s = &mut self.spread[rc];
             *s = [0.0; NB];
-            for b in 0..NB {
-                let pb = p[b];
+            for (b, &pb) in p.iter().enumerate() {
                 if pb <= FLOOR_POWER {
                     continue;
                 }
@@ -26,9 +25,8 @@ impl MaskingEngine {
                 }
             }
             let e = &mut self.band_energy[rc];
-            for q in 0..NB {
-                let (lo, hi) = k.critical_band[q];
-                e[q] = p[lo as usize..hi as usize].iter().sum();
+            for (eq, &(lo, hi)) in e.iter_mut().zip(&k.critical_band) {
+                *eq = p[lo as usize..hi as usize].iter().sum();
             }
         }
     }
@@ -73,9 +71,9 @@ impl MaskingEngine {
             // (compared as powers: no logarithm per band).
             let mut raw = [0.0f32; NB];
             let mut peak = 0.0f32;
-            for q in 0..NB {
-                raw[q] = self.power[2 * r][q].max(self.power[2 * r + 1][q]);
-                peak = peak.max(raw[q]);
+            for (q, rq) in raw.iter_mut().enumerate() {
+                *rq = self.power[2 * r][q].max(self.power[2 * r + 1][q]);
+                peak = peak.max(*rq);
             }
             let matters_min = (peak * self.matters_range_gain).max(self.matters_floor_power);
             let mut num_matter = 0usize;
@@ -152,8 +150,8 @@ impl MaskingEngine {
                         ema[q] += alpha * (x - ema[q]);
                     }
                 } else {
-                    for q in 0..NB {
-                        ema[q] -= alpha * ema[q];
+                    for e in ema.iter_mut() {
+                        *e -= alpha * *e;
                     }
                 }
                 if sj != s {
