@@ -134,15 +134,18 @@ fn bench(c: &mut Criterion) {
         loudness.process(l, r.as_deref())
     });
 
-    // Variants of the loudness section, to see what true peak costs inside ebur128.
+    // Variants of the loudness section: what the meter asks of ebur128 (momentary mode: the
+    // K-weighting and 100 ms sums), what integrated loudness costs inside ebur128 (the meter
+    // gates its own blocks instead), and what ebur128's own true peak would cost.
     for (label, mode) in [
+        ("variant_ebur128_mode_m_as_used", ebur128::Mode::M),
         (
-            "variant_ebur128_shortterm_only",
-            ebur128::Mode::S | ebur128::Mode::HISTOGRAM,
+            "variant_ebur128_mode_i",
+            ebur128::Mode::I | ebur128::Mode::HISTOGRAM,
         ),
         (
-            "variant_ebur128_with_true_peak",
-            ebur128::Mode::S | ebur128::Mode::TRUE_PEAK | ebur128::Mode::HISTOGRAM,
+            "variant_ebur128_mode_m_with_true_peak",
+            ebur128::Mode::M | ebur128::Mode::TRUE_PEAK,
         ),
     ] {
         let mut m = ebur128::EbuR128::new(2, RATE as u32, mode).unwrap();

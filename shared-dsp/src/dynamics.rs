@@ -347,7 +347,7 @@ impl Compressor {
     /// (1 or 2, clamped). The input must be finite (the Strip's path; see
     /// [`Compressor::process`] for any input). Does nothing while disabled.
     ///
-    /// NOTE: the work runs in passes over up to [`PASS`] frames: sidechain levels, their
+    /// NOTE: the work runs in passes over up to `PASS` (64) frames: sidechain levels, their
     /// logarithms, the detector, then the gains' exponentials. Only the detector is a
     /// recurrence; the logarithms and exponentials of a pass are independent of each other,
     /// so they run 4-wide (measured: the per-frame form spent three quarters of its time on

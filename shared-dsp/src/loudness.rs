@@ -9,7 +9,7 @@
 //! (4 blocks) and short-term (30 blocks) loudness as running means of those block energies.
 //! That is exactly how BS.1770 builds its gating blocks (100 ms hop), so the values match
 //! `ebur128`'s own (checked in the tests) and are updated every 100 ms. The momentary
-//! energies are BS.1770's gating blocks, from which [`gating`] keeps the integrated loudness.
+//! energies are BS.1770's gating blocks, from which the `gating` module keeps the integrated loudness.
 
 mod gating;
 

@@ -36,7 +36,7 @@ fn stem_strategy(id: u64) -> impl Strategy<Value = Stem> {
     (0usize..7, spectrum(), -20.0f32..0.0).prop_map(move |(role, l, pan)| {
         let mut r = l;
         // Pan by lowering one side.
-        let (l, r) = if id % 2 == 0 {
+        let (l, r) = if id.is_multiple_of(2) {
             r.iter_mut().for_each(|v| *v = (*v + pan).max(-150.0));
             (l, r)
         } else {

@@ -45,7 +45,7 @@ fn pad_bands(above_db: f32) -> [f32; NUM_BANDS] {
     ))
 }
 
-fn find<'a>(ws: &'a [MaskingWarning], maskee: u64, masker: u64) -> Option<&'a MaskingWarning> {
+fn find(ws: &[MaskingWarning], maskee: u64, masker: u64) -> Option<&MaskingWarning> {
     ws.iter()
         .find(|w| w.maskee_id == maskee && w.masker_id == masker)
 }

@@ -81,7 +81,7 @@ pub fn bass(len: usize, rms_db: f32) -> Vec<f32> {
     let mut phase = 0.0f32;
     let mut out = vec![0.0; len];
     for (n, o) in out.iter_mut().enumerate() {
-        let f = if (n as f32 / SR) as usize % 2 == 0 {
+        let f = if ((n as f32 / SR) as usize).is_multiple_of(2) {
             55.0
         } else {
             73.4
