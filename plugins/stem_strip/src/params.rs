@@ -97,7 +97,14 @@ pub fn q_range() -> FloatRange {
     }
 }
 
-fn v2s_db() -> Arc<dyn Fn(f32) -> String + Send + Sync> {
+/// Formats a parameter's plain value for display, as `FloatParam::with_value_to_string` takes it.
+type ValueToString = Arc<dyn Fn(f32) -> String + Send + Sync>;
+
+/// Parses typed text into a parameter's plain value (`None` rejects it), as
+/// `FloatParam::with_string_to_value` takes it.
+type StringToValue = Arc<dyn Fn(&str) -> Option<f32> + Send + Sync>;
+
+fn v2s_db() -> ValueToString {
     Arc::new(|v| {
         format!("{v:+.1} dB")
             .replace("+0.0", "0.0")
@@ -105,9 +112,7 @@ fn v2s_db() -> Arc<dyn Fn(f32) -> String + Send + Sync> {
     })
 }
 
-fn s2v_number_with_unit(
-    units: &'static [&'static str],
-) -> Arc<dyn Fn(&str) -> Option<f32> + Send + Sync> {
+fn s2v_number_with_unit(units: &'static [&'static str]) -> StringToValue {
     Arc::new(move |s| {
         let mut t = s.trim().to_ascii_lowercase();
         for u in units {
@@ -120,7 +125,7 @@ fn s2v_number_with_unit(
     })
 }
 
-fn v2s_ms() -> Arc<dyn Fn(f32) -> String + Send + Sync> {
+fn v2s_ms() -> ValueToString {
     Arc::new(|v| {
         if v < 10.0 {
             format!("{v:.2} ms")
@@ -130,7 +135,7 @@ fn v2s_ms() -> Arc<dyn Fn(f32) -> String + Send + Sync> {
     })
 }
 
-fn v2s_q() -> Arc<dyn Fn(f32) -> String + Send + Sync> {
+fn v2s_q() -> ValueToString {
     Arc::new(|v| format!("{v:.2}"))
 }
 
