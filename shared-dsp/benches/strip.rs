@@ -33,13 +33,14 @@ fn noise(n: usize, seed: u32) -> Vec<f32> {
 
 /// Every section of the Strip switched on.
 fn everything_on() -> StripSettings {
-    let mut s = StripSettings::default();
-    s.trim_db = 2.0;
-    s.eq = all_bands();
-    s.compressor = compressor_on();
-    s.width = 1.2;
-    s.output_db = -1.0;
-    s
+    StripSettings {
+        trim_db: 2.0,
+        eq: all_bands(),
+        compressor: compressor_on(),
+        width: 1.2,
+        output_db: -1.0,
+        ..Default::default()
+    }
 }
 
 fn all_bands() -> EqSettings {
@@ -193,10 +194,8 @@ fn eq_grouping(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("eq_grouping");
     group.throughput(Throughput::Elements(1));
-    let runs: [(
-        usize,
-        fn(&[BiquadCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]),
-    ); 4] = [
+    type Run = fn(&[BiquadCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]);
+    let runs: [(usize, Run); 4] = [
         (1, cascade::run_grouped::<1>),
         (2, cascade::run_grouped::<2>),
         (3, cascade::run_grouped::<3>),
