@@ -2,7 +2,7 @@
 //! three ways of choosing the numerator (three-point match, analytic peaking match, and the
 //! Lawson-refined least-squares fit). See the `filter` module docs for which serves what.
 
-use super::{squared_magnitude, Analog, BiquadCoefs};
+use super::{squared_magnitude, squared_magnitude_at, Analog, BiquadCoefs};
 use std::f64::consts::PI;
 
 /// Denominator `[1, a1, a2]` with the poles of `s^2 + s wp/qp + wp^2` (wp = `ratio` × w0)
@@ -87,8 +87,10 @@ const FIT_CENTRE_POINTS: i32 = 4;
 /// Capacity of the fit grid: DC, the octave grid and the centre points.
 const FIT_MAX_POINTS: usize =
     2 + FIT_OCTAVES * FIT_POINTS_PER_OCTAVE + 2 * FIT_CENTRE_POINTS as usize + 1;
-/// Rounds of Lawson's reweighting after the plain least-squares fit.
-const FIT_LAWSON_ITERATIONS: usize = 8;
+/// Rounds of Lawson's reweighting after the plain least-squares fit. Measured (test
+/// `bells_do_not_cramp`, worst bell at 44.1 kHz): none 1.07 dB, 1 round 0.95, 2 rounds 0.91,
+/// 3 rounds 0.90, and no better with 8; each round costs about as much as the grid.
+const FIT_LAWSON_ITERATIONS: usize = 3;
 
 /// Matched design in Vicanek's framework with the numerator fitted rather than matched at
 /// three points: impulse-invariant poles; `|B|^2 = B0 phi0 + B1 phi1 + B2 phi2` with `B0`
@@ -106,13 +108,14 @@ pub(super) fn matched_fit(proto: &Analog, w0: f64, fs: f64, invert: bool) -> Biq
     let w_audible = 2.0 * PI * FIT_AUDIBLE_HZ / fs;
     // The grid: (basis, target |H|^2 |A|^2, weight), in a fixed array (this runs on the
     // audio thread while a setting ramps, so it must not allocate).
-    let mut points = [([0.0f64; 3], 0.0f64, 0.0f64); FIT_MAX_POINTS];
+    let mut points = [([0.0f64; 3], 0.0f64); FIT_MAX_POINTS];
     let mut n = 0;
     let mut add = |w: f64, weight: f64| {
         let phi1 = (0.5 * w).sin().powi(2);
         let phi0 = 1.0 - phi1;
-        let t = proto.squared_magnitude(w / w0) * squared_magnitude(a, w);
-        points[n] = ([phi0, phi1, 4.0 * phi0 * phi1], t, weight);
+        let t = proto.squared_magnitude(w / w0) * squared_magnitude_at(a, phi1);
+        // The basis over the target: the fit of `u . x` to 1 is the relative fit of |B|^2.
+        points[n] = ([phi0 / t, phi1 / t, 4.0 * phi0 * phi1 / t], weight);
         n += 1;
     };
     let band_weight = |w: f64| {
@@ -123,17 +126,23 @@ pub(super) fn matched_fit(proto: &Analog, w0: f64, fs: f64, invert: bool) -> Biq
         }
     };
     add(0.0, FIT_WEIGHT_DC);
-    for k in 0..=FIT_OCTAVES * FIT_POINTS_PER_OCTAVE {
-        let w = PI * 2f64.powf(-(k as f64) / FIT_POINTS_PER_OCTAVE as f64);
+    // Geometric grids stepped by multiplication (`powf` per point was a third of the design
+    // time, which the audio thread pays every control tick while a setting ramps).
+    let step = 2f64.powf(-1.0 / FIT_POINTS_PER_OCTAVE as f64);
+    let mut w = PI;
+    for _ in 0..=FIT_OCTAVES * FIT_POINTS_PER_OCTAVE {
         add(w, band_weight(w));
+        w *= step;
     }
     // Denser around the design frequency, where a narrow bell changes fastest.
     let half_width_octaves = (0.5 / proto.q()).min(1.0);
-    for j in -FIT_CENTRE_POINTS..=FIT_CENTRE_POINTS {
-        let w = w0 * 2f64.powf(half_width_octaves * j as f64 / FIT_CENTRE_POINTS as f64);
+    let step = 2f64.powf(half_width_octaves / FIT_CENTRE_POINTS as f64);
+    let mut w = w0 * 2f64.powf(-half_width_octaves);
+    for _ in -FIT_CENTRE_POINTS..=FIT_CENTRE_POINTS {
         if w < PI {
             add(w, band_weight(w));
         }
+        w *= step;
     }
     let points = &points[..n];
     // Weighted least squares on the relative error of |B|^2, then Lawson's reweighting of
@@ -144,21 +153,23 @@ pub(super) fn matched_fit(proto: &Analog, w0: f64, fs: f64, invert: bool) -> Biq
     for _ in 0..=FIT_LAWSON_ITERATIONS {
         let mut m = [[0.0f64; 3]; 3];
         let mut v = [0.0f64; 3];
-        for (&(basis, t, weight), &l) in points.iter().zip(&lawson) {
-            let wt = weight * l / (t * t);
+        for (&(u, weight), &l) in points.iter().zip(&lawson) {
+            let wt = weight * l;
             for i in 0..3 {
-                v[i] += wt * basis[i] * t;
-                for j in 0..3 {
-                    m[i][j] += wt * basis[i] * basis[j];
+                v[i] += wt * u[i];
+                for j in i..3 {
+                    m[i][j] += wt * u[i] * u[j];
                 }
             }
         }
+        // The normal matrix is symmetric: the lower triangle mirrors the upper.
+        (m[1][0], m[2][0], m[2][1]) = (m[0][1], m[0][2], m[1][2]);
         let x = solve3(m, v);
         let mut worst = 0.0f64;
         let mut total = 0.0;
         let mut audible = 0;
-        for (&(basis, t, weight), l) in points.iter().zip(lawson.iter_mut()) {
-            let e = ((basis[0] * x[0] + basis[1] * x[1] + basis[2] * x[2]) / t - 1.0).abs();
+        for (&(u, weight), l) in points.iter().zip(lawson.iter_mut()) {
+            let e = (u[0] * x[0] + u[1] * x[1] + u[2] * x[2] - 1.0).abs();
             if weight == 1.0 {
                 worst = worst.max(e);
                 *l *= e.max(1e-9);
@@ -172,7 +183,7 @@ pub(super) fn matched_fit(proto: &Analog, w0: f64, fs: f64, invert: bool) -> Biq
         if !(total > 0.0 && total.is_finite()) {
             break;
         }
-        for (&(_, _, weight), l) in points.iter().zip(lawson.iter_mut()) {
+        for (&(_, weight), l) in points.iter().zip(lawson.iter_mut()) {
             if weight == 1.0 {
                 *l *= audible as f64 / total;
             }

@@ -54,11 +54,12 @@ fn bells(lo: f32, hi: f32, n: usize) -> impl Iterator<Item = AnalogPrototype> {
 }
 
 /// The bound: every bell of 20 Hz..20 kHz, ±6..±24 dB, Q 0.3..10 stays within 1 dB
-/// of its analog prototype up to 20 kHz at 44.1 kHz. Measured worst: 0.92 dB (-24 dB, Q 2
-/// at 17.5 kHz).
+/// of its analog prototype up to 20 kHz at 44.1 kHz. Measured worst: 0.90 dB (-24 dB, Q 1
+/// at 16.8 kHz); without the Lawson rounds of the fit it fails (1.07 dB).
 #[test]
 fn bells_do_not_cramp() {
     let (worst, at) = worst_deviation(bells(20.0, 20_000.0, 40));
+    eprintln!("worst bell deviation at 44.1 kHz: {worst} dB at {at:?}");
     assert!(worst < 1.0, "{worst} dB at {at:?}");
 }
 
