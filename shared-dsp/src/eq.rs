@@ -251,6 +251,7 @@ impl Equalizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::tests::sine_amplitude;
     use approx::assert_abs_diff_eq;
     use std::f64::consts::PI;
 
@@ -258,16 +259,6 @@ mod tests {
         (0..n)
             .map(|i| amp * (2.0 * PI * f as f64 * i as f64 / sr as f64).sin() as f32)
             .collect()
-    }
-
-    fn amplitude(x: &[f32], sr: f32, f: f32) -> f64 {
-        let (mut s, mut c) = (0.0f64, 0.0f64);
-        for (n, &v) in x.iter().enumerate() {
-            let ph = 2.0 * PI * f as f64 * n as f64 / sr as f64;
-            s += v as f64 * ph.sin();
-            c += v as f64 * ph.cos();
-        }
-        2.0 * (s * s + c * c).sqrt() / x.len() as f64
     }
 
     fn noise(n: usize) -> Vec<f32> {
@@ -383,7 +374,7 @@ mod tests {
             eq.reset();
             let mut x = sine(sr, f, 48_000, 0.5);
             eq.process(&mut x, None);
-            let measured = 20.0 * (amplitude(&x[24_000..], sr, f) / 0.5).log10();
+            let measured = 20.0 * (sine_amplitude(&x[24_000..], sr, f) / 0.5).log10();
             assert_abs_diff_eq!(
                 measured as f32,
                 Equalizer::response_db(&busy(), sr, f),
@@ -426,7 +417,7 @@ mod tests {
                     if expected_db == 0.0 {
                         assert_eq!(l, input);
                     }
-                    let gain = amplitude(&l[n - window..], sr, 1000.0) / 0.25;
+                    let gain = sine_amplitude(&l[n - window..], sr, 1000.0) / 0.25;
                     assert_abs_diff_eq!(20.0 * gain.log10(), expected_db, epsilon = 0.1);
                 }
             }

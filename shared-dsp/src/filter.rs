@@ -402,4 +402,4 @@ impl BiquadState {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
