@@ -369,32 +369,6 @@ impl BiquadState {
         }
     }
 
-    /// Filters one sample without the per-sample safety checks of [`BiquadState::process`],
-    /// for callers that guarantee finite input and call [`BiquadState::repair`] every few
-    /// dozen samples (the Strip does, once per control tick). Coefficients are `f64`.
-    #[inline(always)]
-    pub fn process_unchecked(&mut self, c: &[f64; 5], x: f64) -> f64 {
-        let y = c[0] * x + self.s1;
-        self.s1 = c[1] * x - c[3] * y + self.s2;
-        self.s2 = c[2] * x - c[4] * y;
-        y
-    }
-
-    /// Resets a state that went non-finite and flushes tiny values to zero (denormal
-    /// safety for [`BiquadState::process_unchecked`]).
-    #[inline]
-    pub fn repair(&mut self) {
-        if !(self.s1 + self.s2).is_finite() {
-            self.reset();
-        }
-        if self.s1.abs() < FLUSH {
-            self.s1 = 0.0;
-        }
-        if self.s2.abs() < FLUSH {
-            self.s2 = 0.0;
-        }
-    }
-
     /// Forgets the signal history.
     pub fn reset(&mut self) {
         *self = Self::default();

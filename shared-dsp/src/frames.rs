@@ -28,6 +28,16 @@ pub fn sanitize(x: f32) -> f32 {
     }
 }
 
+/// Zero for non-finite samples: the last guard before a sample leaves the Strip.
+#[inline]
+pub fn finite_or_zero(x: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
+    }
+}
+
 /// Largest magnitude in `x`, whose samples must be finite. Compares the magnitudes' bit
 /// patterns as integers (they order like the magnitudes), which vectorises where
 /// `f32::max`, careful about NaN, does not.

@@ -52,10 +52,15 @@ impl std::error::Error for LoudnessError {}
 /// Converts a mean-square K-weighted energy to LUFS (BS.1770: -0.691 + 10 log10(z)).
 pub fn energy_to_lufs(energy: f64) -> f32 {
     if energy > 0.0 {
-        (-0.691 + 10.0 * energy.log10()) as f32
+        lufs_f64(energy) as f32
     } else {
         f32::NEG_INFINITY
     }
+}
+
+/// [`energy_to_lufs`] in `f64`, for a positive energy.
+fn lufs_f64(energy: f64) -> f64 {
+    -0.691 + 10.0 * energy.log10()
 }
 
 fn lufs_to_energy(lufs: f64) -> f64 {

@@ -12,9 +12,9 @@
 //! still ramping, and then only for the sections whose settings moved. Gains (trim, output,
 //! width) are interpolated per sample between ticks so they never zipper.
 
-use crate::dynamics::{finite_or_zero, Compressor, CompressorSettings};
+use crate::dynamics::{Compressor, CompressorSettings};
 use crate::eq::{EqSettings, Equalizer};
-use crate::frames::{max_finite, peak_magnitude, sanitize, Frame};
+use crate::frames::{finite_or_zero, max_finite, peak_magnitude, sanitize, Frame};
 use crate::loudness::{db_to_gain, gain_to_db, LoudnessError, LoudnessMeter};
 use crate::meters::StereoMeter;
 use crate::role::StemRole;
@@ -370,11 +370,11 @@ impl Strip {
         }
         match right {
             Some(right) => {
-                // Width as L' = a L + b R, R' = a R + b L with a = (1 + w)/2, b = (1 - w)/2
-                // (see `width::process_frame`); width 1 is then exact.
+                // Width as L' = a L + b R, R' = a R + b L (`width::direct_and_cross`); width 1
+                // is then exact, so no branch is needed.
                 for (i, (f, (l, r))) in frames.iter().zip(left.iter_mut().zip(right)).enumerate() {
                     let (out, w) = (ramp(OUTPUT, i), ramp(WIDTH, i));
-                    let (direct, cross) = (0.5 * (1.0 + w), 0.5 * (1.0 - w));
+                    let (direct, cross) = width::direct_and_cross(w);
                     let (fl, fr) = (f[0] as f32, f[1] as f32);
                     *l = finite_or_zero((direct * fl + cross * fr) * out);
                     *r = finite_or_zero((direct * fr + cross * fl) * out);

@@ -89,15 +89,12 @@ impl TruePeakMeter {
             1
         };
         let mut branches = [[0.0f32; TAPS]; MAX_FACTOR];
-        if factor == 1 {
-            // Newest sample last in the window.
-            branches[0][TAPS - 1] = 1.0;
-        } else {
-            let len = TAPS * factor;
+        // Without oversampling there is only branch 0, the samples themselves, which the
+        // meter reads directly; otherwise the branches are designed.
+        if factor > 1 {
             // An integer centre puts branch 0 on the input samples themselves (a unit
             // impulse), so the meter never reads below the sample peak, and the other
             // branches at the 1/4, 1/2, 3/4 (or 1/2) points between them.
-            let _ = len;
             let centre = ((TAPS / 2) * factor) as f64;
             let norm = bessel_i0(beta);
             for (phase, branch) in branches.iter_mut().take(factor).enumerate() {

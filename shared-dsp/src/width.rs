@@ -15,11 +15,17 @@ pub fn process_frame(width: f32, l: f32, r: f32) -> (f32, f32) {
     } else {
         1.0
     };
-    // L' = M + w S, R' = M - w S with M = (L + R)/2, S = (L - R)/2, written per input so
-    // that width 0 gives bit-identical channels.
-    let direct = 0.5 * (1.0 + w);
-    let cross = 0.5 * (1.0 - w);
+    let (direct, cross) = direct_and_cross(w);
     (direct * l + cross * r, direct * r + cross * l)
+}
+
+/// The gains of width `w` (already within 0..=2) per input channel: `L' = direct L + cross
+/// R`, `R' = direct R + cross L`. That is `L' = M + w S`, `R' = M - w S` with
+/// `M = (L + R)/2`, `S = (L - R)/2`, written per input so that width 0 gives bit-identical
+/// channels and width 1 gives (1, 0), the input exactly.
+#[inline(always)]
+pub fn direct_and_cross(w: f32) -> (f32, f32) {
+    (0.5 * (1.0 + w), 0.5 * (1.0 - w))
 }
 
 /// Block form of [`process_frame`], in place, over the common length of the two slices.

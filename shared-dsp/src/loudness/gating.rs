@@ -10,7 +10,7 @@
 //! NOTE: `ebur128`'s `Mode::I` does the same job but re-sums the 400 ms of audio behind
 //! every block (a third of its cost in the Strip); these blocks come for free.
 
-use super::energy_to_lufs;
+use super::{energy_to_lufs, lufs_f64 as lufs};
 
 /// Absolute gate, LUFS.
 pub const ABSOLUTE_GATE_LUFS: f64 = -70.0;
@@ -40,11 +40,6 @@ impl Default for GatedIntegral {
             total_energy: 0.0,
         }
     }
-}
-
-/// LUFS of a mean-square energy, in `f64`.
-fn lufs(energy: f64) -> f64 {
-    -0.691 + 10.0 * energy.log10()
 }
 
 impl GatedIntegral {
