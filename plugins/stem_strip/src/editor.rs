@@ -264,6 +264,30 @@ fn column_slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, width: 
     slider(ui, param, setter, (width - 66.0).max(24.0));
 }
 
+/// One EQ section's column: its framed box with the on/off toggle and the frequency
+/// slider, then what is particular to the section.
+// NOTE: eight arguments, in the same order as its callers': the widget's parts, not state.
+#[allow(clippy::too_many_arguments)]
+fn eq_column(
+    ui: &mut Ui,
+    label: &str,
+    enabled: &BoolParam,
+    freq: &FloatParam,
+    setter: &ParamSetter,
+    width: f32,
+    color: usize,
+    rest: impl FnOnce(&mut Ui),
+) {
+    section_frame().show(ui, |ui| {
+        ui.set_width(width);
+        ui.vertical(|ui| {
+            toggle(ui, enabled, setter, label, theme::band_color(color));
+            column_slider(ui, freq, setter, width);
+            rest(ui);
+        });
+    });
+}
+
 fn pass_column(
     ui: &mut Ui,
     label: &str,
@@ -272,27 +296,22 @@ fn pass_column(
     width: f32,
     color: usize,
 ) {
-    section_frame().show(ui, |ui| {
-        ui.set_width(width);
-        ui.vertical(|ui| {
-            toggle(ui, &p.enabled, setter, label, theme::band_color(color));
-            column_slider(ui, &p.freq, setter, width);
-            let slope = p.slope.value();
-            egui::ComboBox::from_id_salt(label)
-                .selected_text(slope_text(slope))
-                .width(width - 6.0)
-                .show_ui(ui, |ui| {
-                    for s in (0..crate::params::SlopeParam::variants().len())
-                        .map(crate::params::SlopeParam::from_index)
-                    {
-                        if ui.selectable_label(s == slope, slope_text(s)).clicked() {
-                            setter.begin_set_parameter(&p.slope);
-                            setter.set_parameter(&p.slope, s);
-                            setter.end_set_parameter(&p.slope);
-                        }
+    eq_column(ui, label, &p.enabled, &p.freq, setter, width, color, |ui| {
+        let slope = p.slope.value();
+        egui::ComboBox::from_id_salt(label)
+            .selected_text(slope_text(slope))
+            .width(width - 6.0)
+            .show_ui(ui, |ui| {
+                for s in (0..crate::params::SlopeParam::variants().len())
+                    .map(crate::params::SlopeParam::from_index)
+                {
+                    if ui.selectable_label(s == slope, slope_text(s)).clicked() {
+                        setter.begin_set_parameter(&p.slope);
+                        setter.set_parameter(&p.slope, s);
+                        setter.end_set_parameter(&p.slope);
                     }
-                });
-        });
+                }
+            });
     });
 }
 
@@ -309,14 +328,9 @@ fn band_column(
     width: f32,
     color: usize,
 ) {
-    section_frame().show(ui, |ui| {
-        ui.set_width(width);
-        ui.vertical(|ui| {
-            toggle(ui, &b.enabled, setter, label, theme::band_color(color));
-            column_slider(ui, &b.freq, setter, width);
-            column_slider(ui, &b.gain, setter, width);
-            column_slider(ui, &b.q, setter, width);
-        });
+    eq_column(ui, label, &b.enabled, &b.freq, setter, width, color, |ui| {
+        column_slider(ui, &b.gain, setter, width);
+        column_slider(ui, &b.q, setter, width);
     });
 }
 
