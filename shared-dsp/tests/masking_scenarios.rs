@@ -22,6 +22,15 @@ fn run(stems: &[StemInput], seconds: f32) -> MaskingEngine {
     engine
 }
 
+/// The lead vocal with a pad 6 dB louder over the same bands, both centred.
+fn vocal_under_centred_pad() -> [StemInput<'static>; 2] {
+    let (v, p) = (vocal_bands(), pad_bands(6.0));
+    [
+        stem(VOCAL, StemRole::LeadVocal, "Lead Vox", v, v),
+        stem(PAD, StemRole::Music, "Pad", p, p),
+    ]
+}
+
 fn print_warnings(engine: &MaskingEngine) {
     for w in engine.warnings() {
         println!("{}", engine.describe(w));
@@ -237,12 +246,7 @@ fn silent_dc_and_nan_stems_cause_no_warnings_and_no_nan() {
 
 #[test]
 fn warnings_carry_a_readable_text_and_a_report() {
-    let (v, p) = (vocal_bands(), pad_bands(6.0));
-    let stems = [
-        stem(VOCAL, StemRole::LeadVocal, "Lead Vox", v, v),
-        stem(PAD, StemRole::Music, "Pad", p, p),
-    ];
-    let engine = run(&stems, 3.0);
+    let engine = run(&vocal_under_centred_pad(), 3.0);
     let report = engine.report();
     assert_eq!(report.stems.len(), 2);
     assert_eq!(report.warnings.len(), engine.warnings().len());
@@ -267,11 +271,7 @@ fn warnings_carry_a_readable_text_and_a_report() {
 fn reports_round_trip_through_json() {
     use shared_dsp::balance::{BalanceEngine, BalanceReference, BalanceReport};
     use shared_dsp::masking::MaskingReport;
-    let (v, p) = (vocal_bands(), pad_bands(6.0));
-    let stems = [
-        stem(VOCAL, StemRole::LeadVocal, "Lead Vox", v, v),
-        stem(PAD, StemRole::Music, "Pad", p, p),
-    ];
+    let stems = vocal_under_centred_pad();
     let engine = run(&stems, 3.0);
     let report = engine.report();
     assert!(
