@@ -83,11 +83,7 @@ fn vocal_under_a_pad_6_db_louder_is_reported_as_masked() {
         .band_of(2000.0)
         .unwrap();
     println!("vocal {:.1} dB, pad {:.1} dB at 2 kHz", v[b2k], p[b2k]);
-    let stems = [
-        stem(VOCAL, StemRole::LeadVocal, "Lead Vox", v, v),
-        stem(PAD, StemRole::Music, "Pad", p, p),
-    ];
-    let engine = run(&stems, 3.0);
+    let engine = run(&vocal_under_centred_pad(), 3.0);
     print_warnings(&engine);
     let w = find(engine.warnings(), VOCAL, PAD).expect("vocal masked by pad");
     assert_eq!(w.kind, WarningKind::Masking);
@@ -104,13 +100,7 @@ fn vocal_under_a_pad_6_db_louder_is_reported_as_masked() {
 #[test]
 fn panning_vocal_and_pad_apart_releases_the_masking() {
     let (v, p) = (vocal_bands(), pad_bands(6.0));
-    let centre = run(
-        &[
-            stem(VOCAL, StemRole::LeadVocal, "Lead Vox", v, v),
-            stem(PAD, StemRole::Music, "Pad", p, p),
-        ],
-        3.0,
-    );
+    let centre = run(&vocal_under_centred_pad(), 3.0);
     let apart = run(
         &[
             stem(VOCAL, StemRole::LeadVocal, "Lead Vox", v, silent_bands()),
