@@ -1,13 +1,13 @@
 //! The link status in the header (a coloured dot and a line of text, a group picker when
 //! several Stem Masters are live) and the row of verdicts a Master left for this Strip.
 
-use super::theme;
 use crate::link::{LinkHub, LinkState, LinkView};
 use crate::params::StripParams;
 use crate::Shared;
 use egui::{self, Color32, RichText, Ui};
 use shared_dsp::link::{LinkStatus, MasterInfo, Verdict, VerdictKind};
 use std::sync::atomic::Ordering;
+use stem_plugin_common::theme;
 
 /// The status line: dot, text, and the picker when there is a choice to make.
 pub fn status(ui: &mut Ui, hub: &LinkHub, params: &StripParams, view: &LinkView) {

@@ -1,4 +1,4 @@
-//! Colours and visuals: a dark, low-glare theme for long sessions.
+//! Colours and visuals of both plugins' editors: a dark, low-glare theme for long sessions.
 
 use egui::{self, Color32};
 
@@ -18,9 +18,11 @@ pub const DIM: Color32 = Color32::from_rgb(0x8b, 0x93, 0xa1);
 pub const ACCENT: Color32 = Color32::from_rgb(0x4f, 0xc3, 0xf7);
 /// Warnings and clipping.
 pub const WARN: Color32 = Color32::from_rgb(0xff, 0x8a, 0x65);
-/// Meter green, yellow, red.
+/// Meter green (level fine).
 pub const METER_OK: Color32 = Color32::from_rgb(0x66, 0xbb, 0x6a);
+/// Meter yellow (level hot).
 pub const METER_HOT: Color32 = Color32::from_rgb(0xff, 0xca, 0x28);
+/// Meter red (over).
 pub const METER_OVER: Color32 = Color32::from_rgb(0xef, 0x53, 0x50);
 
 const BANDS: [Color32; 7] = [

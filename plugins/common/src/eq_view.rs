@@ -1,17 +1,16 @@
-//! The EQ curve over the live output spectrum, with a draggable handle per section.
+//! The EQ curve over a live spectrum, with a draggable handle per section: what both
+//! plugins' editors show for their equaliser.
 //!
 //! Drag a handle to move its frequency (and gain, for bells and shelves); the scroll wheel
 //! over a handle changes its Q; a double click switches the section on or off. Dragging a
 //! switched-off handle switches it on.
 
-use super::theme;
-use crate::params::{BandParams, PassParams, StripParams};
-use crate::Shared;
+use crate::params::{BandParams, EqSections, PassParams};
+use crate::theme;
 use egui::{self, pos2, Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui};
 use nice_plug::prelude::*;
 use shared_dsp::bands::{BandLayout, NUM_BANDS};
 use shared_dsp::eq::Equalizer;
-use std::sync::atomic::Ordering;
 
 const MIN_HZ: f32 = 20.0;
 const MAX_HZ: f32 = 20_000.0;
@@ -92,12 +91,16 @@ impl Mapping {
 }
 
 impl EqView {
-    /// Draws the view and handles its mouse input.
+    /// Draws the view `height` px tall over the available width and handles its mouse
+    /// input. `band_db` is the spectrum to draw under the curve: band powers (dB) of the
+    /// left and right channels on the standard [`BandLayout`]; `sample_rate_hz` is the rate
+    /// the curve is computed at (48 kHz when it is not positive, before activation).
     pub fn show(
         &mut self,
         ui: &mut Ui,
-        params: &StripParams,
-        shared: &Shared,
+        sections: &EqSections,
+        band_db: &[[f32; NUM_BANDS]; 2],
+        sample_rate_hz: f32,
         setter: &ParamSetter,
         height: f32,
     ) {
@@ -110,13 +113,13 @@ impl EqView {
         };
         painter.rect_filled(rect, 6, theme::PLOT);
         self.grid(&painter, &map);
-        self.spectrum(&painter, &map, shared);
+        self.spectrum(&painter, &map, band_db);
 
-        let sample_rate = match shared.sample_rate_hz.load(Ordering::Relaxed) {
+        let sample_rate = match sample_rate_hz {
             r if r > 0.0 => r,
             _ => 48_000.0,
         };
-        let settings = params.settings().eq;
+        let settings = sections.settings();
         let points: Vec<Pos2> = (0..=(rect.width() as usize / 2))
             .map(|i| {
                 let x = rect.left() + i as f32 * 2.0;
@@ -129,14 +132,15 @@ impl EqView {
             .collect();
         painter.add(Shape::line(points, Stroke::new(2.0, theme::ACCENT)));
 
+        let [low_shelf, bell1, bell2, bell3, high_shelf] = sections.bands;
         let handles = [
-            Handle::Pass(&params.high_pass),
-            Handle::Band(&params.low_shelf),
-            Handle::Band(&params.bell1),
-            Handle::Band(&params.bell2),
-            Handle::Band(&params.bell3),
-            Handle::Band(&params.high_shelf),
-            Handle::Pass(&params.low_pass),
+            Handle::Pass(sections.high_pass),
+            Handle::Band(low_shelf),
+            Handle::Band(bell1),
+            Handle::Band(bell2),
+            Handle::Band(bell3),
+            Handle::Band(high_shelf),
+            Handle::Pass(sections.low_pass),
         ];
         let positions: Vec<Pos2> = handles
             .iter()
@@ -301,16 +305,20 @@ impl EqView {
         }
     }
 
-    fn spectrum(&mut self, painter: &egui::Painter, map: &Mapping, shared: &Shared) {
-        for b in 0..NUM_BANDS {
-            let l = shared.band_db[0][b].load(Ordering::Relaxed);
-            let r = shared.band_db[1][b].load(Ordering::Relaxed);
+    fn spectrum(
+        &mut self,
+        painter: &egui::Painter,
+        map: &Mapping,
+        band_db: &[[f32; NUM_BANDS]; 2],
+    ) {
+        let [left, right] = band_db;
+        for (shown, (&l, &r)) in self.display_db.iter_mut().zip(left.iter().zip(right)) {
             let mean = 10.0 * ((10f32.powf(l / 10.0) + 10f32.powf(r / 10.0)) / 2.0).log10();
             // Rise at once, fall at about 30 dB/s.
-            self.display_db[b] = if mean > self.display_db[b] {
+            *shown = if mean > *shown {
                 mean
             } else {
-                (self.display_db[b] - 1.0).max(mean)
+                (*shown - 1.0).max(mean)
             };
         }
         let bottom = map.rect.bottom();
