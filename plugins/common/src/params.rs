@@ -94,7 +94,9 @@ pub fn s2v_number_with_unit(units: &'static [&'static str]) -> StringToValue {
 /// Formats milliseconds: two decimals below 10 ms, none above.
 pub fn v2s_ms() -> ValueToString {
     Arc::new(|v| {
-        if v < 10.0 {
+        // NOTE: decided on the value as printed with two decimals, so 9.996 ms prints "10 ms"
+        // (not "10.00 ms", which would read back as 10 and then print "10 ms").
+        if (v * 100.0).round() < 1000.0 {
             format!("{v:.2} ms")
         } else {
             format!("{v:.0} ms")
@@ -105,6 +107,37 @@ pub fn v2s_ms() -> ValueToString {
 /// Formats a Q with two decimals.
 pub fn v2s_q() -> ValueToString {
     Arc::new(|v| format!("{v:.2}"))
+}
+
+/// Formats a compressor's side-chain high-pass: whole Hz, and "Off" at the bottom of its
+/// range, 20 Hz, where the filter is out of the way. The value is rounded before the choice,
+/// so everything that would print "20 Hz" prints "Off", which reads back as 20 Hz.
+// NOTE: the compressor switches the filter off at 20 Hz and below exactly; between 20 and
+// 20.5 Hz it runs, shown as "Off": a side-chain high-pass that low changes nothing audible.
+pub fn v2s_sidechain_hp() -> ValueToString {
+    Arc::new(|v| {
+        let hz = v.round();
+        if hz <= 20.0 {
+            "Off".to_owned()
+        } else {
+            format!("{hz:.0} Hz")
+        }
+    })
+}
+
+/// Parses what [`v2s_sidechain_hp`] prints ("Off", "80 Hz", "80").
+pub fn s2v_sidechain_hp() -> StringToValue {
+    Arc::new(|s| {
+        if s.trim().eq_ignore_ascii_case("off") {
+            Some(20.0)
+        } else {
+            s.trim()
+                .trim_end_matches(['H', 'h', 'z', 'Z', ' '])
+                .parse::<f32>()
+                .ok()
+                .filter(|v| v.is_finite())
+        }
+    })
 }
 
 /// A plain float parameter.
@@ -324,23 +357,8 @@ impl CompParams {
                     factor: FloatRange::skew_factor(-1.0),
                 },
             )
-            .with_value_to_string(Arc::new(|v| {
-                if v <= 20.0 {
-                    "Off".to_owned()
-                } else {
-                    format!("{v:.0} Hz")
-                }
-            }))
-            .with_string_to_value(Arc::new(|s| {
-                if s.trim().eq_ignore_ascii_case("off") {
-                    Some(20.0)
-                } else {
-                    s.trim()
-                        .trim_end_matches(['H', 'h', 'z', 'Z', ' '])
-                        .parse()
-                        .ok()
-                }
-            })),
+            .with_value_to_string(v2s_sidechain_hp())
+            .with_string_to_value(s2v_sidechain_hp()),
             stereo_link: percent_param(&name("Stereo Link"), 1.0, 1.0),
         }
     }
