@@ -3,7 +3,9 @@
 //! allocation at all.
 
 use crate::filter::cascade::{self, PairState};
-use crate::filter::{BiquadCoefs, BUTTERWORTH_Q_2, BUTTERWORTH_Q_4, BUTTERWORTH_Q_8};
+use crate::filter::{
+    BiquadCoefs, BUTTERWORTH_Q_2, BUTTERWORTH_Q_4, BUTTERWORTH_Q_8, MAX_FREQ_RATIO,
+};
 use crate::frames::{self, Frame};
 
 /// Slope of the high-pass and low-pass filters (Butterworth).
@@ -32,7 +34,8 @@ impl FilterSlope {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PassSettings {
     pub enabled: bool,
-    /// Cutoff (-3 dB), Hz. Clamped to 0.49 × the sample rate.
+    /// Cutoff (-3 dB), Hz. A high-pass is clamped to 0.49 × the sample rate; a low-pass at
+    /// or above it is off.
     pub freq_hz: f32,
     pub slope: FilterSlope,
 }
@@ -130,7 +133,12 @@ fn section_coefs(s: &EqSettings, sample_rate_hz: f32, index: usize) -> Option<Bi
         LS => band(&s.low_shelf, BiquadCoefs::low_shelf),
         BELLS..=7 => band(&s.bells[index - BELLS], BiquadCoefs::bell),
         HS => band(&s.high_shelf, BiquadCoefs::high_shelf),
-        _ => pass(&s.low_pass, index - LP, BiquadCoefs::low_pass),
+        // NOTE: a low-pass at or above MAX_FREQ_RATIO × the sample rate has next to nothing
+        // left to cut, and its sections, clamped there and matched to the analog magnitude
+        // at Nyquist each, would boost the passband (+7 dB at fs/8 at 24 dB/oct): off. This
+        // is the case for the default 18 kHz at every rate below 36.7 kHz.
+        _ => pass(&s.low_pass, index - LP, BiquadCoefs::low_pass)
+            .filter(|_| s.low_pass.freq_hz < MAX_FREQ_RATIO * sample_rate_hz),
     }
 }
 

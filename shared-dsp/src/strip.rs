@@ -5,6 +5,10 @@
 //! Master's gain request) → analysis of the output (loudness, true peak, RMS, correlation,
 //! band spectrum), published as a [`StemSnapshot`] every [`SNAPSHOT_SECONDS`].
 //!
+//! It runs at any positive sample rate. The loudness meter runs from 8 kHz to 768 kHz only;
+//! outside that range loudness reads `-inf` (the floor in snapshots), everything else works,
+//! and [`Strip::loudness_status`] says why (see [`LoudnessStatus`]).
+//!
 //! Smoothing: every continuous setting ramps linearly over [`RAMP_SECONDS`] on a control grid
 //! of [`CONTROL_INTERVAL`] samples (frequencies on a log2 scale, everything else as is). The
 //! grid's phase persists across calls, so splitting audio into blocks of any size gives
@@ -15,12 +19,17 @@
 use crate::dynamics::{Compressor, CompressorSettings};
 use crate::eq::{EqSettings, Equalizer};
 use crate::frames::{finite_or_zero, max_finite, peak_magnitude, sanitize, Frame};
-use crate::loudness::{db_to_gain, gain_to_db, LoudnessError, LoudnessMeter};
+use crate::loudness::{db_to_gain, gain_to_db};
 use crate::meters::StereoMeter;
 use crate::role::StemRole;
 use crate::snapshot::{clamp_db, StemName, StemSnapshot, TransportPosition};
 use crate::spectrum::BandSpectrum;
 use crate::width;
+use levels::OutputLevels;
+
+mod levels;
+
+pub use levels::{LoudnessStatus, LOUDNESS_MAX_RATE_HZ, LOUDNESS_MIN_RATE_HZ};
 
 /// Samples between control ticks.
 pub const CONTROL_INTERVAL: usize = 32;
@@ -29,6 +38,36 @@ pub const RAMP_SECONDS: f32 = 0.02;
 /// Time between published snapshots, in seconds (40 Hz).
 pub const SNAPSHOT_SECONDS: f32 = 0.025;
 pub use crate::frames::MAX_INPUT_MAGNITUDE;
+
+/// Errors from setting up a [`Strip`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StripError {
+    /// The channel count is not 1 or 2.
+    UnsupportedChannels(usize),
+    /// The sample rate is not a positive finite number of Hz.
+    InvalidSampleRate(f32),
+}
+
+impl std::fmt::Display for StripError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StripError::UnsupportedChannels(n) => {
+                write!(
+                    f,
+                    "{n} channels given to the Strip; it processes mono or stereo"
+                )
+            }
+            StripError::InvalidSampleRate(rate) => {
+                write!(
+                    f,
+                    "sample rate {rate} Hz given to the Strip; it needs a positive rate"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for StripError {}
 
 /// Everything a user sets on a Strip.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,7 +185,8 @@ pub struct StripMeters {
     pub output_peak_db: f32,
     /// Largest compressor gain reduction since the last read, dB (positive).
     pub gain_reduction_db: f32,
-    /// Integrated loudness of the output since the last reset, LUFS.
+    /// Integrated loudness of the output since the last reset, LUFS (`-inf` while the
+    /// loudness meters are off).
     pub integrated_lufs: f32,
 }
 
@@ -168,7 +208,8 @@ pub struct Strip {
     frames: [Frame; CONTROL_INTERVAL],
     eq: Equalizer,
     compressor: Compressor,
-    loudness: LoudnessMeter,
+    /// Loudness (where the rate allows) and peaks of the output.
+    levels: OutputLevels,
     meter: StereoMeter,
     spectrum: BandSpectrum,
     snapshot_interval: usize,
@@ -181,10 +222,19 @@ pub struct Strip {
 }
 
 impl Strip {
-    /// A Strip for `num_channels` (1 or 2) at `sample_rate_hz`. Allocates; call from a
-    /// plugin's `initialize()`.
-    pub fn new(sample_rate_hz: f32, num_channels: usize) -> Result<Self, LoudnessError> {
-        let loudness = LoudnessMeter::new(sample_rate_hz.round() as u32, num_channels)?;
+    /// A Strip for `num_channels` (1 or 2) at `sample_rate_hz`, any positive rate (from
+    /// 1 kHz to 768 kHz and fractional rates are tested); fails only for another channel
+    /// count or a rate that is not positive. Where the loudness meter cannot run, the Strip
+    /// runs without it (see [`Strip::loudness_status`]). Allocates; call from a plugin's
+    /// `initialize()`.
+    pub fn new(sample_rate_hz: f32, num_channels: usize) -> Result<Self, StripError> {
+        if !(1..=2).contains(&num_channels) {
+            return Err(StripError::UnsupportedChannels(num_channels));
+        }
+        if !(sample_rate_hz.is_finite() && sample_rate_hz > 0.0) {
+            return Err(StripError::InvalidSampleRate(sample_rate_hz));
+        }
+        let levels = OutputLevels::new(sample_rate_hz, num_channels);
         let target = StripSettings::default();
         let v = to_vector(&target);
         let mut eq = Equalizer::new();
@@ -205,7 +255,7 @@ impl Strip {
             frames: [[0.0; 2]; CONTROL_INTERVAL],
             eq,
             compressor,
-            loudness,
+            levels,
             meter: StereoMeter::new(sample_rate_hz),
             spectrum: BandSpectrum::new(sample_rate_hz),
             snapshot_interval: ((SNAPSHOT_SECONDS * sample_rate_hz) as usize).max(1),
@@ -228,6 +278,11 @@ impl Strip {
     /// Number of channels processed (1 or 2).
     pub fn num_channels(&self) -> usize {
         self.num_channels
+    }
+
+    /// Whether the loudness meters run at this sample rate, and why not.
+    pub fn loudness_status(&self) -> LoudnessStatus {
+        self.levels.status()
     }
 
     /// Sets what the settings should become; continuous ones ramp there over
@@ -278,7 +333,7 @@ impl Strip {
         self.snap_to_target();
         self.eq.reset();
         self.compressor.reset();
-        self.loudness.reset();
+        self.levels.reset();
         self.meter.reset();
         self.spectrum.reset();
         self.since_snapshot = 0;
@@ -392,7 +447,7 @@ impl Strip {
     fn analyse(&mut self, left: &[f32], right: Option<&[f32]>) {
         let peak = peak_magnitude(left).max(right.map_or(0.0, peak_magnitude));
         self.output_peak = self.output_peak.max(peak);
-        self.loudness.process(left, right);
+        self.levels.process(left, right);
         self.meter.process(left, right);
         self.spectrum.process(left, right);
         self.since_snapshot += left.len();
@@ -420,10 +475,10 @@ impl Strip {
         out.role = role;
         out.name = name;
         out.sample_rate_hz = self.sample_rate_hz;
-        out.momentary_lufs = clamp_db(self.loudness.momentary_lufs());
-        out.shortterm_lufs = clamp_db(self.loudness.shortterm_lufs());
-        out.sample_peak_db = clamp_db(self.loudness.take_sample_peak_db());
-        out.true_peak_db = clamp_db(self.loudness.take_true_peak_db());
+        out.momentary_lufs = clamp_db(self.levels.momentary_lufs());
+        out.shortterm_lufs = clamp_db(self.levels.shortterm_lufs());
+        out.sample_peak_db = clamp_db(self.levels.take_sample_peak_db());
+        out.true_peak_db = clamp_db(self.levels.take_true_peak_db());
         out.rms_db = clamp_db(self.meter.rms_db());
         out.correlation = self.meter.correlation();
         out.gain_reduction_db = clamp_db(std::mem::take(&mut self.snap_gain_reduction_db));
@@ -437,7 +492,7 @@ impl Strip {
             input_peak_db: gain_to_db(std::mem::take(&mut self.input_peak)),
             output_peak_db: gain_to_db(std::mem::take(&mut self.output_peak)),
             gain_reduction_db: std::mem::take(&mut self.gui_gain_reduction_db),
-            integrated_lufs: self.loudness.integrated_lufs(),
+            integrated_lufs: self.levels.integrated_lufs(),
         }
     }
 }
