@@ -120,9 +120,12 @@ impl EqView {
             _ => 48_000.0,
         };
         let settings = sections.settings();
+        // The curve ends at Nyquist (below 40 kHz that is inside the plot): a digital
+        // filter's response above it is a mirror image, not something the audio has.
         let points: Vec<Pos2> = (0..=(rect.width() as usize / 2))
-            .map(|i| {
-                let x = rect.left() + i as f32 * 2.0;
+            .map(|i| rect.left() + i as f32 * 2.0)
+            .take_while(|&x| map.hz_of(x) <= sample_rate / 2.0)
+            .map(|x| {
                 let db = Equalizer::response_db(&settings, sample_rate, map.hz_of(x));
                 pos2(
                     x,

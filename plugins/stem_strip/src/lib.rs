@@ -8,8 +8,8 @@ use atomic_float::AtomicF32;
 use nice_plug::prelude::*;
 use shared_dsp::bands::NUM_BANDS;
 use shared_dsp::snapshot::{AtomicStemName, StemName, StemSnapshot, TransportPosition, FLOOR_DB};
-use shared_dsp::strip::Strip;
-use std::sync::atomic::{AtomicBool, Ordering};
+use shared_dsp::strip::{LoudnessStatus, Strip};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 
 pub mod editor;
@@ -23,6 +23,9 @@ use params::StripParams;
 pub struct Shared {
     /// Sample rate in Hz (0 before activation).
     pub sample_rate_hz: AtomicF32,
+    /// Whether the loudness meters run at this rate ([`LoudnessStatus::to_u8`]); set on
+    /// activation.
+    pub loudness_status: AtomicU8,
     /// Input peak after trim since the last snapshot, dBFS.
     pub input_peak_db: AtomicF32,
     /// Output sample peak since the last snapshot, dBFS.
@@ -56,6 +59,7 @@ impl Default for Shared {
         let floor = || AtomicF32::new(FLOOR_DB);
         Self {
             sample_rate_hz: AtomicF32::new(0.0),
+            loudness_status: AtomicU8::new(LoudnessStatus::On.to_u8()),
             input_peak_db: floor(),
             output_peak_db: floor(),
             true_peak_db: floor(),
@@ -74,6 +78,11 @@ impl Default for Shared {
 }
 
 impl Shared {
+    /// Whether the loudness meters run, and why not.
+    pub fn loudness_status(&self) -> LoudnessStatus {
+        LoudnessStatus::from_u8(self.loudness_status.load(Ordering::Relaxed))
+    }
+
     fn publish(&self, snap: &StemSnapshot, input_peak_db: f32, integrated_lufs: f32) {
         let r = Ordering::Relaxed;
         self.input_peak_db.store(input_peak_db.max(FLOOR_DB), r);
@@ -171,7 +180,9 @@ impl StemStrip {
     }
 
     /// Builds the DSP for a sample rate and channel count (allocates; called from
-    /// `activate()`). Returns `false` when the Strip cannot run at that rate.
+    /// `activate()`). Runs at any positive rate: where the loudness meters cannot, they
+    /// switch off and the GUI says so. Returns `false` only for a channel count other than 1
+    /// or 2 or a rate that is not positive, which no layout of this plugin gives.
     pub fn prepare(&mut self, rate: f32, channels: usize) -> bool {
         let needs_new = self
             .strip
@@ -187,6 +198,15 @@ impl StemStrip {
             }
         }
         self.shared.sample_rate_hz.store(rate, Ordering::Relaxed);
+        if let Some(strip) = self.strip.as_ref() {
+            let status = strip.loudness_status();
+            if let Some(text) = status.off_text(rate) {
+                nice_log!("Stem Strip: {text}");
+            }
+            self.shared
+                .loudness_status
+                .store(status.to_u8(), Ordering::Relaxed);
+        }
         let name = self.params.name.read().clone();
         self.name = StemName::new(&name);
         self.shared.name.store(self.name);

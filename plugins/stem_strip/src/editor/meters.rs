@@ -53,6 +53,10 @@ impl MeterState {
         section_frame().show(ui, |ui| {
             ui.set_width(width - 16.0);
             ui.label(RichText::new("LOUDNESS").strong().color(theme::DIM));
+            let rate = shared.sample_rate_hz.load(r);
+            if let Some(text) = shared.loudness_status().off_text(rate) {
+                ui.label(RichText::new(text).color(theme::WARN).size(11.0));
+            }
             readout(ui, "Momentary", shared.momentary_lufs.load(r), "LUFS");
             readout(ui, "Short-term", shared.shortterm_lufs.load(r), "LUFS");
             readout(ui, "Integrated", shared.integrated_lufs.load(r), "LUFS");
