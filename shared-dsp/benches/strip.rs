@@ -184,6 +184,7 @@ fn eq_grouping(c: &mut Criterion) {
         BiquadCoefs::low_pass(sr, 18_000.0, 0.54),
         BiquadCoefs::low_pass(sr, 18_000.0, 1.31),
     ];
+    let coefs: Vec<cascade::PairCoefs> = coefs.iter().map(cascade::pair_coefs).collect();
     let order: Vec<u8> = (0..coefs.len() as u8).collect();
     let l = noise(RATE as usize, 1);
     let r = noise(RATE as usize, 2);
@@ -194,7 +195,7 @@ fn eq_grouping(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("eq_grouping");
     group.throughput(Throughput::Elements(1));
-    type Run = fn(&[BiquadCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]);
+    type Run = fn(&[cascade::PairCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]);
     let runs: [(usize, Run); 4] = [
         (1, cascade::run_grouped::<1>),
         (2, cascade::run_grouped::<2>),

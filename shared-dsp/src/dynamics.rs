@@ -23,6 +23,12 @@ pub const SIDECHAIN_HP_OFF_HZ: f32 = 20.0;
 pub const LEVEL_FLOOR_DB: f32 = -200.0;
 /// Frames per processing pass (see [`Compressor::process_frames`]).
 const PASS: usize = 64;
+/// Automatic release: the release setting is scaled between these factors by how sustained
+/// the gain reduction is.
+const AUTO_RELEASE_SCALE: (f32, f32) = (0.3, 2.0);
+/// Sustained gain reduction (dB, one-second average) at which the automatic release is at
+/// its slowest.
+const AUTO_RELEASE_FULL_DB: f32 = 6.0;
 
 /// Everything a user sets on the compressor.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -115,7 +121,7 @@ fn fast_exp2(y: f32) -> f32 {
 }
 
 /// `exp(-1 / (tau fs))`, the one-pole coefficient of a time constant in ms (0 for 0 ms).
-fn time_coef(ms: f32, sample_rate_hz: f32) -> f32 {
+pub(crate) fn time_coef(ms: f32, sample_rate_hz: f32) -> f32 {
     let samples = ms.max(0.0) * 0.001 * sample_rate_hz;
     if samples > 0.0 && samples.is_finite() {
         (-1.0 / samples).exp()
@@ -249,6 +255,14 @@ pub struct Compressor {
     sidechain: PairState,
     detectors: [Detector; MAX_CHANNELS],
     max_reduction_db: f32,
+    /// Program-dependent release (see [`Compressor::set_auto_release`]).
+    auto_release: bool,
+    /// One-second average of the gain reduction, dB (for the automatic release).
+    sustained_db: f32,
+    /// Its one-pole coefficient, once a pass.
+    sustained_coef: f32,
+    /// Samples into the current pass of the `PASS` grid.
+    pass_phase: usize,
 }
 
 impl Default for Compressor {
@@ -271,6 +285,10 @@ impl Compressor {
             sidechain: PairState::default(),
             detectors: [Detector::default(); MAX_CHANNELS],
             max_reduction_db: 0.0,
+            auto_release: false,
+            sustained_db: 0.0,
+            sustained_coef: 0.0,
+            pass_phase: 0,
         };
         c.update();
         c
@@ -299,10 +317,22 @@ impl Compressor {
         &self.settings
     }
 
+    /// Program-dependent release, as glue compressors offer: a one-second average of the
+    /// gain reduction scales the release setting from 0.3x (occasional reduction: quick
+    /// recovery after a transient) to 2x (sustained reduction: slow, no pumping), reaching
+    /// the slowest at 6 dB of sustained reduction.
+    pub fn set_auto_release(&mut self, on: bool) {
+        if on != self.auto_release {
+            self.auto_release = on;
+            self.update();
+        }
+    }
+
     fn update(&mut self) {
         let s = &self.settings;
         self.attack_coef = time_coef(s.attack_ms, self.sample_rate_hz);
         self.release_coef = time_coef(s.release_ms, self.sample_rate_hz);
+        self.sustained_coef = time_coef(1000.0, self.sample_rate_hz / PASS as f32);
         self.makeup_gain = if s.makeup_db.is_finite() {
             10f32.powf(s.makeup_db / 20.0)
         } else {
@@ -323,6 +353,8 @@ impl Compressor {
         self.sidechain = Default::default();
         self.detectors = [Detector::default(); MAX_CHANNELS];
         self.max_reduction_db = 0.0;
+        self.sustained_db = 0.0;
+        self.pass_phase = 0;
     }
 
     /// Compresses stereo frames in place: lane 0, and lane 1 when `num_channels` is 2
@@ -344,17 +376,26 @@ impl Compressor {
         // lowered earlier) and mono need one detector, one log and one exponential per frame:
         // both channels would compute the same numbers anyway.
         let shared = !stereo || (link == 1.0 && self.detectors[0] == self.detectors[1]);
-        for pass in frames.chunks_mut(PASS) {
+        // Passes end on a fixed grid of `PASS` samples whatever the block sizes, so the
+        // automatic release, updated once a pass, gives the same numbers for any split.
+        let mut start = 0;
+        while start < frames.len() {
+            let take = (PASS - self.pass_phase).min(frames.len() - start);
+            let pass = &mut frames[start..start + take];
             if shared {
                 self.pass::<true>(pass, stereo, link);
+                self.detectors[1] = self.detectors[0];
             } else {
                 self.pass::<false>(pass, stereo, link);
             }
+            self.pass_phase = (self.pass_phase + take) % PASS;
+            if self.pass_phase == 0 && self.auto_release {
+                let now = self.gain_reduction_db();
+                self.sustained_db = now + (self.sustained_db - now) * self.sustained_coef;
+            }
+            start += take;
         }
         self.sidechain.repair();
-        if shared {
-            self.detectors[1] = self.detectors[0];
-        }
     }
 
     /// One pass of [`Compressor::process_frames`] over at most [`PASS`] frames; `SHARED`:
@@ -387,9 +428,17 @@ impl Compressor {
         }
         // The detectors: the only recurrence. `level` becomes the gain reduction, dB.
         let curve = GainComputer::new(&self.settings);
+        let release = if self.auto_release {
+            let fullness = (self.sustained_db / AUTO_RELEASE_FULL_DB).clamp(0.0, 1.0);
+            let (fast, slow) = AUTO_RELEASE_SCALE;
+            let ms = self.settings.release_ms * (fast + (slow - fast) * fullness);
+            time_coef(ms, self.sample_rate_hz)
+        } else {
+            self.release_coef
+        };
         let ballistics = Ballistics {
             attack: self.attack_coef,
-            release: self.release_coef,
+            release,
         };
         let mut max_reduction = self.max_reduction_db;
         if SHARED {

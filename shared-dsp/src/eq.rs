@@ -2,7 +2,7 @@
 //! that order, built from the matched biquads of [`crate::filter`]. Zero latency; no
 //! allocation at all.
 
-use crate::filter::cascade::{self, PairState};
+use crate::filter::cascade::{self, PairCoefs, PairState};
 use crate::filter::{
     BiquadCoefs, BUTTERWORTH_Q_2, BUTTERWORTH_Q_4, BUTTERWORTH_Q_8, MAX_FREQ_RATIO,
 };
@@ -90,6 +90,19 @@ impl Default for EqSettings {
     }
 }
 
+/// Where a bell acts in a stereo image: on both channels, or (as mastering equalisers
+/// offer) on the mid or the side signal only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Placement {
+    /// Left and right alike.
+    #[default]
+    Stereo,
+    /// The mid signal `(L + R) / 2` only.
+    Mid,
+    /// The side signal `(L - R) / 2` only.
+    Side,
+}
+
 /// Number of second-order sections: 4 HP, LS, 3 bells, HS, 4 LP.
 const NUM_SECTIONS: usize = 13;
 const HP: usize = 0;
@@ -104,7 +117,9 @@ const LP: usize = 9;
 pub struct Equalizer {
     sample_rate_hz: f32,
     settings: EqSettings,
-    coefs: [BiquadCoefs; NUM_SECTIONS],
+    /// Where each bell acts (see [`Equalizer::set_bell_placements`]).
+    placements: [Placement; 3],
+    coefs: [PairCoefs; NUM_SECTIONS],
     active: [bool; NUM_SECTIONS],
     states: [PairState; NUM_SECTIONS],
     /// Indices of the active sections, in processing order (first `num_active`).
@@ -159,7 +174,8 @@ impl Equalizer {
         let mut eq = Self {
             sample_rate_hz: 48_000.0,
             settings: EqSettings::default(),
-            coefs: [BiquadCoefs::identity(); NUM_SECTIONS],
+            placements: [Placement::Stereo; 3],
+            coefs: [cascade::pair_coefs(&BiquadCoefs::identity()); NUM_SECTIONS],
             active: [false; NUM_SECTIONS],
             states: [PairState::default(); NUM_SECTIONS],
             order: [0; NUM_SECTIONS],
@@ -192,6 +208,34 @@ impl Equalizer {
         self.recompute(|i| section_changed(&old, s, i));
     }
 
+    /// Where the three bells act. With any bell on the mid or side, the caller feeds frames
+    /// as `[mid, side]` (and converts back): lane 0 is then the mid signal, lane 1 the side,
+    /// and a stereo section acts on both alike, which is the same as acting on left and
+    /// right. A mono caller leaves its signal in lane 0, which a mid bell then shapes and a
+    /// side bell leaves alone.
+    pub fn set_bell_placements(&mut self, placements: [Placement; 3]) {
+        if placements != self.placements {
+            let old = self.placements;
+            self.placements = placements;
+            self.recompute(|i| {
+                (BELLS..BELLS + 3).contains(&i) && old[i - BELLS] != placements[i - BELLS]
+            });
+        }
+    }
+
+    /// Whether any bell acts on the mid or side only (the caller then feeds mid/side frames).
+    pub fn uses_mid_side(&self) -> bool {
+        self.placements.iter().any(|&p| p != Placement::Stereo)
+    }
+
+    fn placement(&self, index: usize) -> Placement {
+        if (BELLS..BELLS + 3).contains(&index) {
+            self.placements[index - BELLS]
+        } else {
+            Placement::Stereo
+        }
+    }
+
     fn recompute(&mut self, changed: impl Fn(usize) -> bool) {
         for i in 0..NUM_SECTIONS {
             if !changed(i) {
@@ -202,7 +246,11 @@ impl Equalizer {
                     if !self.active[i] {
                         self.states[i] = Default::default();
                     }
-                    self.coefs[i] = c;
+                    self.coefs[i] = match self.placement(i) {
+                        Placement::Stereo => cascade::pair_coefs(&c),
+                        Placement::Mid => cascade::lane0_coefs(&c),
+                        Placement::Side => cascade::lane1_coefs(&c),
+                    };
                     self.active[i] = true;
                 }
                 None => self.active[i] = false,
@@ -250,6 +298,27 @@ impl Equalizer {
     /// thread.
     pub fn response_db(s: &EqSettings, sample_rate_hz: f32, freq_hz: f32) -> f32 {
         (0..NUM_SECTIONS)
+            .filter_map(|i| section_coefs(s, sample_rate_hz, i))
+            .map(|c| c.magnitude_db(sample_rate_hz, freq_hz))
+            .sum()
+    }
+
+    /// [`Equalizer::response_db`] of the mid (`side == false`) or side signal when the bells
+    /// are placed as `placements`: the sections that act on that signal.
+    pub fn placed_response_db(
+        s: &EqSettings,
+        placements: [Placement; 3],
+        side: bool,
+        sample_rate_hz: f32,
+        freq_hz: f32,
+    ) -> f32 {
+        let skipped = if side {
+            Placement::Mid
+        } else {
+            Placement::Side
+        };
+        (0..NUM_SECTIONS)
+            .filter(|&i| !(BELLS..BELLS + 3).contains(&i) || placements[i - BELLS] != skipped)
             .filter_map(|i| section_coefs(s, sample_rate_hz, i))
             .map(|c| c.magnitude_db(sample_rate_hz, freq_hz))
             .sum()

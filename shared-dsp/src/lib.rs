@@ -7,14 +7,18 @@
 
 pub mod balance;
 pub mod bands;
+pub mod demo;
 pub mod dynamics;
 pub mod eq;
 pub mod filter;
 pub mod frames;
+pub mod limiter;
 pub mod link;
 pub mod loudness;
 pub mod masking;
+pub mod master;
 pub mod meters;
+pub mod ramp;
 pub mod role;
 pub mod snapshot;
 pub mod spectrum;

@@ -12,11 +12,13 @@
 //! energies are BS.1770's gating blocks, from which the `gating` module keeps the integrated loudness.
 
 mod gating;
+mod range;
 
 use crate::frames::peak_magnitude;
 use crate::truepeak::TruePeakMeter;
 use ebur128::{EbuR128, Mode};
 use gating::GatedIntegral;
+pub use range::LoudnessRange;
 
 /// Number of 100 ms blocks in the short-term window (3 s).
 const SHORTTERM_BLOCKS: usize = 30;
@@ -88,6 +90,13 @@ pub struct LoudnessMeter {
     blocks_seen: usize,
     integral: GatedIntegral,
     integrated_lufs: f32,
+    /// 100 ms blocks since the last reset, up to [`SHORTTERM_BLOCKS`]: the loudness range
+    /// takes short-term values once the 3 s window is full.
+    shortterm_blocks_seen: usize,
+    range: LoudnessRange,
+    /// 100 ms blocks finished since the last reset (for callers that log the meter's
+    /// readings once per block).
+    blocks_finished: u64,
     /// True peak (our own interpolator: see [`crate::truepeak`]).
     true_peak: TruePeakMeter,
     /// Largest sample peak (linear) since it was last taken.
@@ -122,6 +131,9 @@ impl LoudnessMeter {
             blocks_seen: 0,
             integral: GatedIntegral::default(),
             integrated_lufs: f32::NEG_INFINITY,
+            shortterm_blocks_seen: 0,
+            range: LoudnessRange::default(),
+            blocks_finished: 0,
             true_peak: TruePeakMeter::new(sample_rate_hz as f32),
             sample_peak_gain: 0.0,
             true_peak_floor: 0.0,
@@ -146,6 +158,9 @@ impl LoudnessMeter {
         self.blocks_seen = 0;
         self.integral.reset();
         self.integrated_lufs = f32::NEG_INFINITY;
+        self.shortterm_blocks_seen = 0;
+        self.range.reset();
+        self.blocks_finished = 0;
         self.true_peak.reset();
         self.sample_peak_gain = 0.0;
         self.true_peak_floor = 0.0;
@@ -204,6 +219,12 @@ impl LoudnessMeter {
             self.integral.add_block(momentary / MOMENTARY_BLOCKS as f64);
             self.integrated_lufs = self.integral.lufs();
         }
+        self.shortterm_blocks_seen = (self.shortterm_blocks_seen + 1).min(SHORTTERM_BLOCKS);
+        if self.shortterm_blocks_seen == SHORTTERM_BLOCKS {
+            self.range
+                .add_shortterm(shortterm / SHORTTERM_BLOCKS as f64);
+        }
+        self.blocks_finished += 1;
     }
 
     /// Momentary loudness (last 400 ms, updated every 100 ms), LUFS; `-inf` for silence.
@@ -220,6 +241,26 @@ impl LoudnessMeter {
     /// block above the absolute gate.
     pub fn integrated_lufs(&self) -> f32 {
         self.integrated_lufs
+    }
+
+    /// Loudness range (EBU Tech 3342) since the last reset, LU; 0 until 3 s of signal
+    /// above the gates. Reads a histogram: call it at a display rate, not per sample.
+    pub fn loudness_range_lu(&self) -> f32 {
+        self.range.range_lu()
+    }
+
+    /// Forgets the integrated loudness and the loudness range (the momentary and short-term
+    /// windows keep running). Does not allocate.
+    pub fn reset_integration(&mut self) {
+        self.integral.reset();
+        self.integrated_lufs = f32::NEG_INFINITY;
+        self.range.reset();
+    }
+
+    /// Number of 100 ms blocks finished since the last reset: a caller that logs
+    /// momentary and short-term loudness compares it with what it saw last.
+    pub fn blocks_finished(&self) -> u64 {
+        self.blocks_finished
     }
 
     /// Largest true peak (dBTP) since the last call, then starts over.
@@ -329,6 +370,44 @@ mod tests {
             }
             let got = m.integrated_lufs();
             assert!((got + 23.0).abs() <= 0.1, "case {}: {got} LUFS", i + 3);
+        }
+    }
+
+    /// EBU Tech 3342 cases 1 to 4 (loudness range of level steps of a 1 kHz stereo sine),
+    /// ±1 LU, at 48 and 44.1 kHz; and `ebur128`'s own loudness range agrees within 0.3 LU.
+    #[test]
+    fn tech_3342_loudness_range_cases_1_to_4() {
+        let cases: [(&[f32], f32); 4] = [
+            (&[-20.0, -30.0], 10.0),
+            (&[-20.0, -15.0], 5.0),
+            (&[-40.0, -20.0], 20.0),
+            (&[-50.0, -35.0, -20.0, -35.0, -50.0], 15.0),
+        ];
+        for rate in [48_000, 44_100] {
+            for (i, (levels, expected)) in cases.iter().enumerate() {
+                let mut m = LoudnessMeter::new(rate, 2).unwrap();
+                let mut reference = EbuR128::new(2, rate, Mode::LRA | Mode::HISTOGRAM).unwrap();
+                for &dbfs in levels.iter() {
+                    let s = sine(rate, 1000.0, db_to_gain(dbfs), 20.0);
+                    feed_in_blocks(&mut m, &s, &s, 1024);
+                    reference.add_frames_planar_f32(&[&s, &s]).unwrap();
+                }
+                let got = m.loudness_range_lu();
+                assert!(
+                    (got - expected).abs() <= 1.0,
+                    "case {} at {rate} Hz: LRA {got}, expected {expected}",
+                    i + 1
+                );
+                let theirs = reference.loudness_range().unwrap() as f32;
+                assert!(
+                    (got - theirs).abs() <= 0.3,
+                    "case {}: ours {got}, ebur128 {theirs}",
+                    i + 1
+                );
+                m.reset_integration();
+                assert_eq!(m.loudness_range_lu(), 0.0);
+                assert_eq!(m.integrated_lufs(), f32::NEG_INFINITY);
+            }
         }
     }
 

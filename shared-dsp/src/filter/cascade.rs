@@ -74,15 +74,29 @@ fn mul_add(a: [f64; 2], b: [f64; 2], c: [f64; 2]) -> [f64; 2] {
     [a[0] * b[0] + c[0], a[1] * b[1] + c[1]]
 }
 
+/// The lane form of `c` acting on lane 0 only (lane 1 passes unchanged).
+#[inline]
+pub fn lane0_coefs(c: &BiquadCoefs) -> PairCoefs {
+    let [b0, b1, b2, a1, a2] = c.to_array();
+    [[b0, 1.0], [b1, 0.0], [b2, 0.0], [-a1, 0.0], [-a2, 0.0]]
+}
+
+/// The lane form of `c` acting on lane 1 only (lane 0 passes unchanged).
+#[inline]
+pub fn lane1_coefs(c: &BiquadCoefs) -> PairCoefs {
+    let [b0, b1, b2, a1, a2] = c.to_array();
+    [[1.0, b0], [0.0, b1], [0.0, b2], [0.0, -a1], [0.0, -a2]]
+}
+
 /// Runs the sections listed in `order` (indices into `coefs` and `states`), in that order,
 /// over `frames` in place, then repairs their states.
-pub fn run(coefs: &[BiquadCoefs], states: &mut [PairState], order: &[u8], frames: &mut [[f64; 2]]) {
+pub fn run(coefs: &[PairCoefs], states: &mut [PairState], order: &[u8], frames: &mut [[f64; 2]]) {
     run_grouped::<GROUP>(coefs, states, order, frames);
 }
 
 /// [`run`] with a chosen group size (for the benchmark that picked [`GROUP`]).
 pub fn run_grouped<const G: usize>(
-    coefs: &[BiquadCoefs],
+    coefs: &[PairCoefs],
     states: &mut [PairState],
     order: &[u8],
     frames: &mut [[f64; 2]],
@@ -110,12 +124,12 @@ pub fn run_grouped<const G: usize>(
 /// `K` sections, sample by sample, with coefficients and states in locals.
 #[inline(always)]
 fn run_group<const K: usize>(
-    coefs: &[BiquadCoefs],
+    coefs: &[PairCoefs],
     states: &mut [PairState],
     group: &[u8],
     frames: &mut [[f64; 2]],
 ) {
-    let c: [PairCoefs; K] = std::array::from_fn(|k| pair_coefs(&coefs[group[k] as usize]));
+    let c: [PairCoefs; K] = std::array::from_fn(|k| coefs[group[k] as usize]);
     let mut s: [PairState; K] = std::array::from_fn(|k| states[group[k] as usize]);
     for frame in frames.iter_mut() {
         let mut v = *frame;
@@ -169,12 +183,13 @@ mod tests {
                 }
             }
         }
-        type Run = fn(&[BiquadCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]);
+        type Run = fn(&[PairCoefs], &mut [PairState], &[u8], &mut [[f64; 2]]);
+        let pairs: Vec<PairCoefs> = coefs.iter().map(pair_coefs).collect();
         let check = |f: Run| {
             let mut states = vec![PairState::default(); coefs.len()];
             let mut out = input.clone();
             for block in out.chunks_mut(37) {
-                f(&coefs, &mut states, &order, block);
+                f(&pairs, &mut states, &order, block);
             }
             for (a, b) in out.iter().zip(&expected) {
                 for lane in 0..2 {

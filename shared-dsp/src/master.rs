@@ -1,0 +1,663 @@
+//! The whole Stem Master chain, framework-free, so the plugin, the command-line tool, the
+//! tests and the benchmarks run the same code:
+//!
+//! input sanitiser → input gain (the user's trim plus the learned gain) → EQ (the Strip's
+//! sections; each bell on both channels, the mid or the side) → glue compressor → true-peak
+//! limiter with lookahead ([`crate::limiter`]) → output gain → TPDF dither → meters of the
+//! output (momentary, short-term, integrated loudness, loudness range, true peak, PLR, gain
+//! reduction), plus the bypass crossfade.
+//!
+//! Smoothing as in the Strip: continuous settings ramp linearly over [`RAMP_SECONDS`] on a
+//! grid of [`CONTROL_INTERVAL`] samples whose phase persists across calls, so any block size
+//! gives bit-identical output. The lookahead is not smoothed: changing it clears the
+//! limiter and changes [`MasterChain::latency_samples`], which the plugin reports to the
+//! host.
+//!
+//! **Learn** ([`MasterChain::start_learn`], [`MasterChain::finish_learn`]): while it runs,
+//! the integrated loudness at the limiter's input is measured, and a shadow limiter finds
+//! what the limiter will take at the learned gain; at the end [`learned_gain_db`] sets the
+//! gain that lands the output on the target (see `master/learn.rs`).
+//!
+//! Meters that cannot run at the sample rate (the loudness meters below 8 kHz) switch off
+//! and say so ([`MasterChain::loudness_off_reason`]); the audio passes at any rate.
+
+mod learn;
+
+use crate::dynamics::{Compressor, CompressorSettings};
+use crate::eq::{EqSettings, Equalizer, Placement};
+use crate::frames::{finite_or_zero, max_finite, sanitize, Frame};
+use crate::limiter::{LimiterSettings, TruePeakLimiter, MAX_LOOKAHEAD_MS};
+use crate::loudness::{db_to_gain, gain_to_db, LoudnessMeter};
+use crate::ramp::Ramp;
+pub use crate::strip::{CONTROL_INTERVAL, RAMP_SECONDS};
+pub use learn::{learned_gain_db, LearnPass, LEARNED_GAIN_RANGE_DB};
+
+/// Lowest sample rate the loudness meters run at, Hz.
+pub const LOUDNESS_MIN_RATE_HZ: f32 = 8_000.0;
+/// Highest sample rate the loudness meters run at, Hz.
+pub const LOUDNESS_MAX_RATE_HZ: f32 = 768_000.0;
+/// Length of the bypass crossfade, seconds.
+pub const BYPASS_FADE_SECONDS: f32 = 0.01;
+
+/// Output word length for the dither.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dither {
+    /// No dither, no quantisation.
+    #[default]
+    Off,
+    /// TPDF dither and quantisation to 16 bits.
+    Bits16,
+    /// TPDF dither and quantisation to 24 bits.
+    Bits24,
+}
+
+impl Dither {
+    /// The output word length in bits, if any.
+    pub fn bits(self) -> Option<u32> {
+        match self {
+            Dither::Off => None,
+            Dither::Bits16 => Some(16),
+            Dither::Bits24 => Some(24),
+        }
+    }
+}
+
+/// Everything a user sets on the Master.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MasterSettings {
+    /// Input gain, dB: the user's trim plus the learned gain.
+    pub input_db: f32,
+    /// The equaliser.
+    pub eq: EqSettings,
+    /// Where each of the three bells acts.
+    pub bell_placements: [Placement; 3],
+    /// The glue compressor.
+    pub compressor: CompressorSettings,
+    /// Program-dependent release of the glue compressor.
+    pub compressor_auto_release: bool,
+    /// The true-peak limiter.
+    pub limiter: LimiterSettings,
+    /// Output gain after the limiter, dB (at most 0 keeps the ceiling).
+    pub output_db: f32,
+    /// Dither to an output word length.
+    pub dither: Dither,
+    /// The host's bypass: the input, delayed by the latency, crossfaded in.
+    pub bypass: bool,
+}
+
+impl Default for MasterSettings {
+    /// Neutral: EQ and compressor off, the limiter on at -1 dBTP, no dither.
+    fn default() -> Self {
+        Self {
+            input_db: 0.0,
+            eq: EqSettings::default(),
+            bell_placements: [Placement::Stereo; 3],
+            compressor: CompressorSettings {
+                threshold_db: -12.0,
+                ratio: 2.0,
+                attack_ms: 30.0,
+                release_ms: 200.0,
+                knee_db: 6.0,
+                ..CompressorSettings::default()
+            },
+            compressor_auto_release: true,
+            limiter: LimiterSettings::default(),
+            output_db: 0.0,
+            dither: Dither::Off,
+            bypass: false,
+        }
+    }
+}
+
+/// Number of continuous settings that ramp.
+const NUM_CONTINUOUS: usize = 30;
+// Indices of the per-sample gains inside the continuous vector.
+const INPUT: usize = 0;
+const OUTPUT: usize = 1;
+const CEILING: usize = 28;
+const LIMITER_RELEASE: usize = 29;
+
+/// The continuous settings as one vector: frequencies as log2(Hz), gains linear.
+fn to_vector(s: &MasterSettings) -> [f32; NUM_CONTINUOUS] {
+    let e = &s.eq;
+    let c = &s.compressor;
+    let mut v = [0.0; NUM_CONTINUOUS];
+    v[INPUT] = db_to_gain(finite_or_zero(s.input_db));
+    v[OUTPUT] = db_to_gain(finite_or_zero(s.output_db));
+    v[2] = e.high_pass.freq_hz.log2();
+    v[3] = e.low_pass.freq_hz.log2();
+    let bands = [
+        &e.low_shelf,
+        &e.bells[0],
+        &e.bells[1],
+        &e.bells[2],
+        &e.high_shelf,
+    ];
+    for (i, b) in bands.iter().enumerate() {
+        v[4 + 3 * i] = b.freq_hz.log2();
+        v[5 + 3 * i] = b.gain_db;
+        v[6 + 3 * i] = b.q;
+    }
+    v[19] = c.threshold_db;
+    v[20] = c.ratio;
+    v[21] = c.attack_ms;
+    v[22] = c.release_ms;
+    v[23] = c.knee_db;
+    v[24] = c.makeup_db;
+    v[25] = c.mix;
+    v[26] = c.sidechain_hp_hz.max(1.0).log2();
+    v[27] = c.stereo_link;
+    v[CEILING] = s.limiter.ceiling_db;
+    v[LIMITER_RELEASE] = s.limiter.release_ms;
+    v
+}
+
+/// The sections' settings for the continuous values `v`, switches taken from `target`.
+fn from_vector(
+    v: &[f32; NUM_CONTINUOUS],
+    target: &MasterSettings,
+) -> (EqSettings, CompressorSettings, LimiterSettings) {
+    let mut e = target.eq;
+    let mut c = target.compressor;
+    let mut l = target.limiter;
+    e.high_pass.freq_hz = v[2].exp2();
+    e.low_pass.freq_hz = v[3].exp2();
+    let [b0, b1, b2] = &mut e.bells;
+    let bands = [&mut e.low_shelf, b0, b1, b2, &mut e.high_shelf];
+    for (i, b) in bands.into_iter().enumerate() {
+        b.freq_hz = v[4 + 3 * i].exp2();
+        b.gain_db = v[5 + 3 * i];
+        b.q = v[6 + 3 * i];
+    }
+    c.threshold_db = v[19];
+    c.ratio = v[20];
+    c.attack_ms = v[21];
+    c.release_ms = v[22];
+    c.knee_db = v[23];
+    c.makeup_db = v[24];
+    c.mix = v[25];
+    c.sidechain_hp_hz = v[26].exp2();
+    c.stereo_link = v[27];
+    l.ceiling_db = v[CEILING];
+    l.release_ms = v[LIMITER_RELEASE];
+    (e, c, l)
+}
+
+/// Meter readings since the previous [`MasterChain::take_meters`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MasterMeters {
+    /// Largest input sample (after the input gain), dBFS.
+    pub input_peak_db: f32,
+    /// Largest output sample, dBFS.
+    pub output_peak_db: f32,
+    /// Largest output true peak since the previous read, dBTP.
+    pub true_peak_db: f32,
+    /// Largest output true peak since the integration was last reset, dBTP.
+    pub max_true_peak_db: f32,
+    /// Momentary loudness (400 ms), LUFS.
+    pub momentary_lufs: f32,
+    /// Short-term loudness (3 s), LUFS.
+    pub shortterm_lufs: f32,
+    /// Integrated loudness since the last reset, LUFS.
+    pub integrated_lufs: f32,
+    /// Loudness range since the last reset (EBU Tech 3342), LU.
+    pub loudness_range_lu: f32,
+    /// Peak to loudness ratio: maximum true peak minus integrated loudness, dB.
+    pub plr_db: f32,
+    /// Largest compressor gain reduction, dB (≥ 0).
+    pub compressor_reduction_db: f32,
+    /// Largest limiter gain reduction, dB (≥ 0).
+    pub limiter_reduction_db: f32,
+}
+
+/// The Stem Master's processing and meters.
+pub struct MasterChain {
+    sample_rate_hz: f32,
+    num_channels: usize,
+    target: MasterSettings,
+    ramp: Ramp<NUM_CONTINUOUS>,
+    /// Samples into the current control period.
+    phase: usize,
+    /// Input and output gains at the start of this control period.
+    gains_from: [f32; 2],
+    eq: Equalizer,
+    compressor: Compressor,
+    limiter: TruePeakLimiter,
+    /// The dry input, delayed by the latency, for the bypass.
+    dry: Vec<Frame>,
+    dry_pos: usize,
+    /// Bypass crossfade position, 0 (processed) to `bypass_len` (dry), one step a sample.
+    bypass_pos: usize,
+    bypass_len: usize,
+    dither_state: u64,
+    /// Output loudness (`None` where the rate is outside what it supports).
+    loudness: Option<LoudnessMeter>,
+    /// The learn pass's meters and shadow limiter (`None` where the meters cannot run).
+    learner: Option<learn::Learner>,
+    input_peak: f32,
+    output_peak: f32,
+    max_true_peak_db: f32,
+    compressor_reduction_db: f32,
+    limiter_reduction_db: f32,
+}
+
+impl MasterChain {
+    /// A chain for `num_channels` (1 or 2) at any `sample_rate_hz` (the loudness meters need
+    /// 8 kHz to 768 kHz and switch off elsewhere). Allocates; call from a plugin's
+    /// `initialize()`.
+    pub fn new(sample_rate_hz: f32, num_channels: usize) -> Self {
+        let num_channels = num_channels.clamp(1, 2);
+        let meter_rate = sample_rate_hz.round();
+        let loudness_runs = (LOUDNESS_MIN_RATE_HZ..=LOUDNESS_MAX_RATE_HZ).contains(&meter_rate);
+        let loudness = loudness_runs
+            .then(|| LoudnessMeter::new(meter_rate as u32, num_channels).ok())
+            .flatten();
+        let learner = loudness_runs
+            .then(|| learn::Learner::new(meter_rate as u32, sample_rate_hz, num_channels))
+            .flatten();
+        let target = MasterSettings::default();
+        let v = to_vector(&target);
+        let mut eq = Equalizer::new();
+        eq.set_sample_rate(sample_rate_hz);
+        let mut compressor = Compressor::new();
+        compressor.set_sample_rate(sample_rate_hz);
+        let limiter = TruePeakLimiter::new(sample_rate_hz);
+        let max_latency = TruePeakLimiter::latency_for(
+            &LimiterSettings {
+                lookahead_ms: MAX_LOOKAHEAD_MS,
+                ..LimiterSettings::default()
+            },
+            sample_rate_hz,
+        );
+        let ramp_ticks = (RAMP_SECONDS * sample_rate_hz) as usize / CONTROL_INTERVAL;
+        let mut chain = Self {
+            sample_rate_hz,
+            num_channels,
+            target,
+            ramp: Ramp::new(v, ramp_ticks),
+            phase: 0,
+            gains_from: [v[INPUT], v[OUTPUT]],
+            eq,
+            compressor,
+            limiter,
+            dry: vec![[0.0; 2]; max_latency + 1],
+            dry_pos: 0,
+            bypass_pos: 0,
+            bypass_len: ((BYPASS_FADE_SECONDS * sample_rate_hz) as usize).max(1),
+            dither_state: 0x2545_F491_4F6C_DD1D,
+            loudness,
+            learner,
+            input_peak: 0.0,
+            output_peak: 0.0,
+            max_true_peak_db: f32::NEG_INFINITY,
+            compressor_reduction_db: 0.0,
+            limiter_reduction_db: 0.0,
+        };
+        chain.apply_current();
+        chain
+    }
+
+    /// Sample rate in Hz.
+    pub fn sample_rate_hz(&self) -> f32 {
+        self.sample_rate_hz
+    }
+
+    /// Number of channels processed (1 or 2).
+    pub fn num_channels(&self) -> usize {
+        self.num_channels
+    }
+
+    /// Why the loudness meters (and learn) are off at this sample rate, if they are.
+    pub fn loudness_off_reason(&self) -> Option<String> {
+        self.loudness.is_none().then(|| {
+            format!(
+                "loudness meters off: {:.0} Hz is outside the {:.0} Hz to {:.0} kHz they measure",
+                self.sample_rate_hz,
+                LOUDNESS_MIN_RATE_HZ,
+                LOUDNESS_MAX_RATE_HZ / 1000.0
+            )
+        })
+    }
+
+    /// Whether the loudness meters run at this sample rate.
+    pub fn loudness_available(&self) -> bool {
+        self.loudness.is_some()
+    }
+
+    /// Delay of the audio through the chain, samples (the limiter's detector and
+    /// lookahead; the same while the limiter or the whole chain is bypassed).
+    pub fn latency_samples(&self) -> usize {
+        self.limiter.latency_samples()
+    }
+
+    /// Sets what the settings should become; continuous ones ramp there over
+    /// [`RAMP_SECONDS`], switches and the lookahead change at once. Cheap when nothing
+    /// changed. Does not allocate.
+    pub fn set_target(&mut self, settings: &MasterSettings) {
+        if *settings == self.target {
+            return;
+        }
+        let old = self.target;
+        self.target = *settings;
+        self.ramp.set_target(to_vector(settings));
+        let switches_changed = old.eq.high_pass.enabled != settings.eq.high_pass.enabled
+            || old.eq.high_pass.slope != settings.eq.high_pass.slope
+            || old.eq.low_pass.enabled != settings.eq.low_pass.enabled
+            || old.eq.low_pass.slope != settings.eq.low_pass.slope
+            || old.eq.low_shelf.enabled != settings.eq.low_shelf.enabled
+            || old.eq.high_shelf.enabled != settings.eq.high_shelf.enabled
+            || old
+                .eq
+                .bells
+                .iter()
+                .zip(&settings.eq.bells)
+                .any(|(a, b)| a.enabled != b.enabled)
+            || old.bell_placements != settings.bell_placements
+            || old.compressor.enabled != settings.compressor.enabled
+            || old.compressor_auto_release != settings.compressor_auto_release
+            || old.limiter.enabled != settings.limiter.enabled
+            || old.limiter.auto_release != settings.limiter.auto_release
+            || old.limiter.lookahead_ms != settings.limiter.lookahead_ms;
+        if switches_changed {
+            let latency = self.latency_samples();
+            self.apply_current();
+            if self.latency_samples() != latency {
+                self.dry.fill([0.0; 2]);
+                self.dry_pos = 0;
+            }
+        }
+    }
+
+    /// Jumps to the target at once, skipping the ramps (for a state load while stopped).
+    pub fn snap_to_target(&mut self) {
+        self.ramp.snap();
+        let v = self.ramp.current();
+        self.gains_from = [v[INPUT], v[OUTPUT]];
+        self.bypass_pos = if self.target.bypass {
+            self.bypass_len
+        } else {
+            0
+        };
+        self.apply_current();
+    }
+
+    fn apply_current(&mut self) {
+        let (eq, comp, limiter) = from_vector(self.ramp.current(), &self.target);
+        self.eq.set_settings(&eq);
+        self.eq.set_bell_placements(self.target.bell_placements);
+        self.compressor.set_settings(&comp);
+        self.compressor
+            .set_auto_release(self.target.compressor_auto_release);
+        self.limiter.set_settings(&limiter);
+        if let Some(l) = self.learner.as_mut() {
+            l.set_limiter(&limiter);
+        }
+    }
+
+    /// Forgets all signal history (filters, detectors, delay lines, meters); settings jump
+    /// to the target. Does not allocate.
+    pub fn reset(&mut self) {
+        self.phase = 0;
+        self.snap_to_target();
+        self.eq.reset();
+        self.compressor.reset();
+        self.limiter.reset();
+        self.dry.fill([0.0; 2]);
+        self.dry_pos = 0;
+        if let Some(m) = self.loudness.as_mut() {
+            m.reset();
+        }
+        if let Some(l) = self.learner.as_mut() {
+            l.finish();
+        }
+        self.input_peak = 0.0;
+        self.output_peak = 0.0;
+        self.max_true_peak_db = f32::NEG_INFINITY;
+        self.compressor_reduction_db = 0.0;
+        self.limiter_reduction_db = 0.0;
+    }
+
+    /// Forgets the integrated loudness, the loudness range and the maximum true peak (the
+    /// user's reset button). Does not allocate.
+    pub fn reset_integration(&mut self) {
+        if let Some(m) = self.loudness.as_mut() {
+            m.reset_integration();
+        }
+        self.max_true_peak_db = f32::NEG_INFINITY;
+    }
+
+    /// Starts a learn pass towards `target_lufs`: from now on the integrated loudness at the
+    /// limiter's input is measured, and a shadow limiter measures what the limiter will take
+    /// at the gain being learned. Does not allocate. Does nothing where the meters are off.
+    pub fn start_learn(&mut self, target_lufs: f32) {
+        let (output_db, limiter) = (self.target.output_db, *self.limiter.settings());
+        if let Some(l) = self.learner.as_mut() {
+            l.start(target_lufs, output_db, &limiter);
+        }
+    }
+
+    /// Whether a learn pass is running.
+    pub fn is_learning(&self) -> bool {
+        self.learner.as_ref().is_some_and(|l| l.is_active())
+    }
+
+    /// Ends the learn pass and returns what it measured, or `None` when nothing above the
+    /// gates was heard (or the meters are off at this rate). Does not allocate.
+    pub fn finish_learn(&mut self) -> Option<LearnPass> {
+        self.learner.as_mut()?.finish()
+    }
+
+    /// The learn pass so far, while one runs.
+    pub fn learn_progress(&self) -> Option<LearnPass> {
+        self.learner
+            .as_ref()
+            .filter(|l| l.is_active())
+            .map(|l| l.pass())
+    }
+
+    /// Processes a block in place: `right` must be given for a stereo chain and is ignored
+    /// (may be `None`) for a mono one. Any input gives finite output. Does not allocate.
+    pub fn process(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
+        let stereo = self.num_channels == 2 && right.is_some();
+        let len = match right.as_deref() {
+            Some(r) if stereo => left.len().min(r.len()),
+            _ => left.len(),
+        };
+        let mut start = 0;
+        while start < len {
+            let take = (CONTROL_INTERVAL - self.phase).min(len - start);
+            let l = &mut left[start..start + take];
+            let r = right
+                .as_deref_mut()
+                .filter(|_| stereo)
+                .map(|r| &mut r[start..start + take]);
+            self.process_chunk(l, r);
+            start += take;
+        }
+        let right = right.as_deref().filter(|_| stereo).map(|r| &r[..len]);
+        self.measure_output(&left[..len], right);
+    }
+
+    /// Samples within one control period: the whole chain.
+    fn process_chunk(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        if self.phase == 0 {
+            let v = self.ramp.current();
+            self.gains_from = [v[INPUT], v[OUTPUT]];
+            if self.ramp.tick() {
+                self.apply_current();
+            }
+        }
+        let n = left.len();
+        let stereo = right.is_some();
+        let channels = if stereo { 2 } else { 1 };
+        let to = [self.ramp.current()[INPUT], self.ramp.current()[OUTPUT]];
+        let from = self.gains_from;
+        let t0 = (self.phase + 1) as f32;
+        let ramp = |k: usize, i: usize| {
+            from[k] + (to[k] - from[k]) * ((t0 + i as f32) / CONTROL_INTERVAL as f32)
+        };
+        // Input: sanitised, into frames; the dry copy for the bypass.
+        let mut frames = [[0.0f64; 2]; CONTROL_INTERVAL];
+        let frames = &mut frames[..n];
+        let mut dry = [[0.0f32; 2]; CONTROL_INTERVAL];
+        let mut peak = self.input_peak;
+        for i in 0..n {
+            let l = sanitize(left[i]);
+            let r = right.as_deref().map_or(0.0, |r| sanitize(r[i]));
+            dry[i] = [l, r];
+            let g = ramp(INPUT, i);
+            let (l, r) = (l * g, r * g);
+            peak = max_finite(peak, max_finite(l.abs(), r.abs()));
+            frames[i] = [l as f64, r as f64];
+        }
+        self.input_peak = peak;
+        // EQ, in mid/side when a bell needs it.
+        let mid_side = stereo && self.eq.uses_mid_side();
+        if mid_side {
+            for f in frames.iter_mut() {
+                *f = [0.5 * (f[0] + f[1]), 0.5 * (f[0] - f[1])];
+            }
+        }
+        self.eq.process_frames(frames);
+        if mid_side {
+            for f in frames.iter_mut() {
+                *f = [f[0] + f[1], f[0] - f[1]];
+            }
+        }
+        if self.target.compressor.enabled {
+            self.compressor.process_frames(frames, channels);
+            let gr = self.compressor.take_max_gain_reduction_db();
+            self.compressor_reduction_db = self.compressor_reduction_db.max(gr);
+        }
+        if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
+            l.limiter_input(frames, stereo);
+        }
+        self.limiter.process_frames(frames, channels);
+        self.limiter_reduction_db = self
+            .limiter_reduction_db
+            .max(self.limiter.take_max_gain_reduction_db());
+        // Output gain, dither, the bypass crossfade.
+        let lsb = self.target.dither.bits().map(|b| 2f32.powi(1 - b as i32));
+        let bypass_to = if self.target.bypass {
+            self.bypass_len
+        } else {
+            0
+        };
+        let dry_len = self.latency_samples();
+        for i in 0..n {
+            let g = ramp(OUTPUT, i);
+            let mut out = [frames[i][0] as f32 * g, frames[i][1] as f32 * g];
+            if let Some(lsb) = lsb {
+                for v in out.iter_mut().take(channels) {
+                    let tpdf = self.next_uniform() - self.next_uniform();
+                    *v = ((*v + tpdf * lsb) / lsb).round() * lsb;
+                }
+            }
+            // The dry path: delayed by the latency like the processed one.
+            let input = [dry[i][0] as f64, dry[i][1] as f64];
+            let delayed = std::mem::replace(&mut self.dry[self.dry_pos], input);
+            self.dry_pos += 1;
+            if self.dry_pos >= dry_len {
+                self.dry_pos = 0;
+            }
+            if self.bypass_pos < bypass_to {
+                self.bypass_pos += 1;
+            } else if self.bypass_pos > bypass_to {
+                self.bypass_pos -= 1;
+            }
+            if self.bypass_pos == self.bypass_len {
+                out = [delayed[0] as f32, delayed[1] as f32];
+            } else if self.bypass_pos > 0 {
+                let m = self.bypass_pos as f32 / self.bypass_len as f32;
+                out = [
+                    out[0] + (delayed[0] as f32 - out[0]) * m,
+                    out[1] + (delayed[1] as f32 - out[1]) * m,
+                ];
+            }
+            left[i] = finite_or_zero(out[0]);
+            frames[i] = [out[0] as f64, out[1] as f64];
+        }
+        if let Some(r) = right {
+            for (r, f) in r.iter_mut().zip(frames.iter()) {
+                *r = finite_or_zero(f[1] as f32);
+            }
+        }
+        self.phase = (self.phase + n) % CONTROL_INTERVAL;
+    }
+
+    /// Uniform in [0, 1) from a xorshift64 generator (deterministic: renders repeat).
+    #[inline]
+    fn next_uniform(&mut self) -> f32 {
+        let mut s = self.dither_state;
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        self.dither_state = s;
+        (s >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    fn measure_output(&mut self, left: &[f32], right: Option<&[f32]>) {
+        let peak = crate::frames::peak_magnitude(left)
+            .max(right.map_or(0.0, crate::frames::peak_magnitude));
+        self.output_peak = self.output_peak.max(peak);
+        if let Some(m) = self.loudness.as_mut() {
+            m.process(left, right);
+        }
+        if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
+            l.output(left, right);
+        }
+    }
+
+    /// Number of 100 ms loudness blocks measured since the last reset (0 while the meters
+    /// are off): a caller logging loudness history compares it with what it saw last.
+    pub fn loudness_blocks(&self) -> u64 {
+        self.loudness.as_ref().map_or(0, |m| m.blocks_finished())
+    }
+
+    /// Momentary and short-term loudness now, LUFS (`-inf` while off or silent).
+    pub fn loudness_now(&self) -> (f32, f32) {
+        self.loudness
+            .as_ref()
+            .map_or((f32::NEG_INFINITY, f32::NEG_INFINITY), |m| {
+                (m.momentary_lufs(), m.shortterm_lufs())
+            })
+    }
+
+    /// Meter readings since the last call, then starts the peaks over. Reads the loudness
+    /// range's histogram: call at a display rate (a few tens of hertz). Does not allocate.
+    pub fn take_meters(&mut self) -> MasterMeters {
+        let (momentary, shortterm, integrated, range, true_peak) = match self.loudness.as_mut() {
+            Some(m) => (
+                m.momentary_lufs(),
+                m.shortterm_lufs(),
+                m.integrated_lufs(),
+                m.loudness_range_lu(),
+                m.take_true_peak_db(),
+            ),
+            None => (
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+                0.0,
+                gain_to_db(self.output_peak),
+            ),
+        };
+        self.max_true_peak_db = self.max_true_peak_db.max(true_peak);
+        MasterMeters {
+            input_peak_db: gain_to_db(std::mem::take(&mut self.input_peak)),
+            output_peak_db: gain_to_db(std::mem::take(&mut self.output_peak)),
+            true_peak_db: true_peak,
+            max_true_peak_db: self.max_true_peak_db,
+            momentary_lufs: momentary,
+            shortterm_lufs: shortterm,
+            integrated_lufs: integrated,
+            loudness_range_lu: range,
+            plr_db: self.max_true_peak_db - integrated,
+            compressor_reduction_db: std::mem::take(&mut self.compressor_reduction_db),
+            limiter_reduction_db: std::mem::take(&mut self.limiter_reduction_db),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
