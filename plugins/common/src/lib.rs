@@ -9,3 +9,14 @@ pub mod params;
 pub mod sections;
 pub mod theme;
 pub mod widgets;
+
+/// The vendor name both plugins give hosts.
+pub const VENDOR: &str = "Stem Suite";
+/// The project's home page.
+pub const URL: &str = "https://github.com/stem-suite/stem-suite";
+/// Where users write to.
+pub const EMAIL: &str = "developers@stem-suite.org";
+/// The manual (the README).
+pub const MANUAL_URL: &str = "https://github.com/stem-suite/stem-suite#readme";
+/// Where users report problems.
+pub const SUPPORT_URL: &str = "https://github.com/stem-suite/stem-suite/issues";
