@@ -23,12 +23,14 @@
 
 mod learn;
 
+use crate::bands::NUM_BANDS;
 use crate::dynamics::{Compressor, CompressorSettings};
 use crate::eq::{EqSettings, Equalizer, Placement};
 use crate::frames::{finite_or_zero, max_finite, sanitize, Frame};
 use crate::limiter::{LimiterSettings, TruePeakLimiter, MAX_LOOKAHEAD_MS};
 use crate::loudness::{db_to_gain, gain_to_db, LoudnessMeter};
 use crate::ramp::Ramp;
+use crate::spectrum::BandSpectrum;
 pub use crate::strip::{CONTROL_INTERVAL, RAMP_SECONDS};
 pub use learn::{learned_gain_db, LearnPass, LEARNED_GAIN_RANGE_DB};
 
@@ -92,14 +94,7 @@ impl Default for MasterSettings {
             input_db: 0.0,
             eq: EqSettings::default(),
             bell_placements: [Placement::Stereo; 3],
-            compressor: CompressorSettings {
-                threshold_db: -12.0,
-                ratio: 2.0,
-                attack_ms: 30.0,
-                release_ms: 200.0,
-                knee_db: 6.0,
-                ..CompressorSettings::default()
-            },
+            compressor: CompressorSettings::default(),
             compressor_auto_release: true,
             limiter: LimiterSettings::default(),
             output_db: 0.0,
@@ -232,6 +227,8 @@ pub struct MasterChain {
     dither_state: u64,
     /// Output loudness (`None` where the rate is outside what it supports).
     loudness: Option<LoudnessMeter>,
+    /// Output band spectrum (the ERB bands the Strips publish), for the EQ view.
+    spectrum: BandSpectrum,
     /// The learn pass's meters and shadow limiter (`None` where the meters cannot run).
     learner: Option<learn::Learner>,
     input_peak: f32,
@@ -286,6 +283,7 @@ impl MasterChain {
             bypass_len: ((BYPASS_FADE_SECONDS * sample_rate_hz) as usize).max(1),
             dither_state: 0x2545_F491_4F6C_DD1D,
             loudness,
+            spectrum: BandSpectrum::new(sample_rate_hz),
             learner,
             input_peak: 0.0,
             output_peak: 0.0,
@@ -407,6 +405,7 @@ impl MasterChain {
         if let Some(m) = self.loudness.as_mut() {
             m.reset();
         }
+        self.spectrum.reset();
         if let Some(l) = self.learner.as_mut() {
             l.finish();
         }
@@ -603,9 +602,15 @@ impl MasterChain {
         if let Some(m) = self.loudness.as_mut() {
             m.process(left, right);
         }
+        self.spectrum.process(left, right);
         if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
             l.output(left, right);
         }
+    }
+
+    /// The output's band powers (dB, 400 ms smoothed) of the left (`ch` 0) or right channel.
+    pub fn band_db(&self, ch: usize) -> [f32; NUM_BANDS] {
+        self.spectrum.band_db(ch)
     }
 
     /// Number of 100 ms loudness blocks measured since the last reset (0 while the meters
