@@ -1,0 +1,205 @@
+use super::*;
+use approx::assert_abs_diff_eq;
+use std::f32::consts::TAU;
+
+fn sine(sample_rate: u32, freq: f32, amplitude: f32, seconds: f32) -> Vec<f32> {
+    let n = (sample_rate as f32 * seconds) as usize;
+    (0..n)
+        .map(|i| amplitude * (TAU * freq * i as f32 / sample_rate as f32).sin())
+        .collect()
+}
+
+fn feed_in_blocks(meter: &mut LoudnessMeter, l: &[f32], r: &[f32], block: usize) {
+    for (cl, cr) in l.chunks(block).zip(r.chunks(block)) {
+        meter.process(cl, Some(cr));
+    }
+}
+
+/// EBU Tech 3341 case 1 and 2: a 1 kHz stereo sine at -23 dBFS (and -33 dBFS) per channel
+/// reads -23.0 (-33.0) LUFS momentary, short-term and integrated, ±0.1 LU.
+#[test]
+fn tech_3341_cases_1_and_2() {
+    for (dbfs, rate) in [(-23.0, 48_000), (-33.0, 44_100), (-23.0, 96_000)] {
+        let amp = db_to_gain(dbfs);
+        let s = sine(rate, 1000.0, amp, 20.0);
+        let mut m = LoudnessMeter::new(rate, 2).unwrap();
+        feed_in_blocks(&mut m, &s, &s, 512);
+        assert_abs_diff_eq!(m.momentary_lufs(), dbfs, epsilon = 0.1);
+        assert_abs_diff_eq!(m.shortterm_lufs(), dbfs, epsilon = 0.1);
+        assert_abs_diff_eq!(m.integrated_lufs(), dbfs, epsilon = 0.1);
+    }
+}
+
+/// Tech 3341 case 4-like: short-term follows a level step (-36, -23) within its 3 s window.
+#[test]
+fn running_means_match_ebur128_windows() {
+    let rate = 48_000;
+    let mut signal = sine(rate, 1000.0, db_to_gain(-36.0), 5.0);
+    signal.extend(sine(rate, 1000.0, db_to_gain(-23.0), 1.3));
+    let mut ours = LoudnessMeter::new(rate, 2).unwrap();
+    let mut reference = EbuR128::new(2, rate, Mode::S | Mode::HISTOGRAM).unwrap();
+    // Feed up to an exact 100 ms boundary so both look at the same window.
+    let n = signal.len() / 4800 * 4800;
+    feed_in_blocks(&mut ours, &signal[..n], &signal[..n], 333);
+    reference
+        .add_frames_planar_f32(&[&signal[..n], &signal[..n]])
+        .unwrap();
+    let st = reference.loudness_shortterm().unwrap() as f32;
+    let mo = reference.loudness_momentary().unwrap() as f32;
+    assert_abs_diff_eq!(ours.shortterm_lufs(), st, epsilon = 0.01);
+    assert_abs_diff_eq!(ours.momentary_lufs(), mo, epsilon = 0.01);
+}
+
+/// EBU Tech 3341 cases 3, 4 and 5: level changes around -23 LUFS that the two gates
+/// must remove; integrated -23.0 ±0.1 LU.
+#[test]
+fn tech_3341_gated_cases_3_to_5() {
+    let rate = 48_000;
+    let cases: [&[(f32, f32)]; 3] = [
+        &[(-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0)],
+        &[
+            (-72.0, 10.0),
+            (-36.0, 10.0),
+            (-23.0, 60.0),
+            (-36.0, 10.0),
+            (-72.0, 10.0),
+        ],
+        &[(-26.0, 20.0), (-20.0, 20.1), (-26.0, 20.0)],
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let mut m = LoudnessMeter::new(rate, 2).unwrap();
+        for &(dbfs, seconds) in case.iter() {
+            let s = sine(rate, 1000.0, db_to_gain(dbfs), seconds);
+            feed_in_blocks(&mut m, &s, &s, 480);
+        }
+        let got = m.integrated_lufs();
+        assert!((got + 23.0).abs() <= 0.1, "case {}: {got} LUFS", i + 3);
+    }
+}
+
+/// EBU Tech 3342 cases 1 to 4 (loudness range of level steps of a 1 kHz stereo sine),
+/// ±1 LU, at 48 and 44.1 kHz; and `ebur128`'s own loudness range agrees within 0.3 LU.
+#[test]
+fn tech_3342_loudness_range_cases_1_to_4() {
+    let cases: [(&[f32], f32); 4] = [
+        (&[-20.0, -30.0], 10.0),
+        (&[-20.0, -15.0], 5.0),
+        (&[-40.0, -20.0], 20.0),
+        (&[-50.0, -35.0, -20.0, -35.0, -50.0], 15.0),
+    ];
+    for rate in [48_000, 44_100] {
+        for (i, (levels, expected)) in cases.iter().enumerate() {
+            let mut m = LoudnessMeter::new(rate, 2).unwrap();
+            let mut reference = EbuR128::new(2, rate, Mode::LRA | Mode::HISTOGRAM).unwrap();
+            for &dbfs in levels.iter() {
+                let s = sine(rate, 1000.0, db_to_gain(dbfs), 20.0);
+                feed_in_blocks(&mut m, &s, &s, 1024);
+                reference.add_frames_planar_f32(&[&s, &s]).unwrap();
+            }
+            let got = m.loudness_range_lu();
+            assert!(
+                (got - expected).abs() <= 1.0,
+                "case {} at {rate} Hz: LRA {got}, expected {expected}",
+                i + 1
+            );
+            let theirs = reference.loudness_range().unwrap() as f32;
+            assert!(
+                (got - theirs).abs() <= 0.3,
+                "case {}: ours {got}, ebur128 {theirs}",
+                i + 1
+            );
+            m.reset_integration();
+            assert_eq!(m.loudness_range_lu(), 0.0);
+            assert_eq!(m.integrated_lufs(), f32::NEG_INFINITY);
+        }
+    }
+}
+
+/// The integrated loudness equals `ebur128`'s own `Mode::I` on program-like material
+/// (noise with level steps, silence and a quiet tail).
+#[test]
+fn integrated_matches_ebur128() {
+    let rate = 44_100;
+    let mut state = 0x1234_5678u32;
+    let mut noise = |amp: f32| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        amp * (state as f32 / u32::MAX as f32 - 0.5)
+    };
+    let mut l = Vec::new();
+    let mut r = Vec::new();
+    for (amp, seconds) in [(0.3, 4.0), (0.0, 1.0), (0.05, 3.0), (0.6, 2.5), (0.01, 5.0)] {
+        for _ in 0..(rate as f32 * seconds) as usize {
+            l.push(noise(amp));
+            r.push(noise(amp * 0.7));
+        }
+    }
+    let mut ours = LoudnessMeter::new(rate, 2).unwrap();
+    feed_in_blocks(&mut ours, &l, &r, 1000);
+    let mut reference = EbuR128::new(2, rate, Mode::I).unwrap();
+    reference.add_frames_planar_f32(&[&l, &r]).unwrap();
+    let expected = reference.loudness_global().unwrap() as f32;
+    assert!(
+        (ours.integrated_lufs() - expected).abs() < 0.02,
+        "{} LUFS, ebur128 {expected}",
+        ours.integrated_lufs()
+    );
+}
+
+#[test]
+fn block_size_does_not_change_results() {
+    let rate = 44_100;
+    let s = sine(rate, 440.0, 0.3, 3.7);
+    let mut a = LoudnessMeter::new(rate, 2).unwrap();
+    let mut b = LoudnessMeter::new(rate, 2).unwrap();
+    feed_in_blocks(&mut a, &s, &s, 1);
+    feed_in_blocks(&mut b, &s, &s, 4096);
+    assert_eq!(a.shortterm_lufs(), b.shortterm_lufs());
+    assert_eq!(a.momentary_lufs(), b.momentary_lufs());
+    assert_eq!(a.integrated_lufs(), b.integrated_lufs());
+    assert!(a.integrated_lufs().is_finite());
+    assert_eq!(a.take_true_peak_db(), b.take_true_peak_db());
+}
+
+/// Tech 3341 cases 15 to 19 style: a 0 dBFS sine at fs/4 sampled at 45 degrees has
+/// samples at -3.01 dBFS but a true peak of 0 dBTP (within the ±0.2/-0.4 dB of 3341).
+#[test]
+fn true_peak_finds_inter_sample_peak() {
+    let rate = 48_000;
+    let n = rate as usize;
+    let s: Vec<f32> = (0..n)
+        .map(|i| (TAU * 0.25 * (i % 4) as f32 + TAU / 8.0).sin())
+        .collect();
+    let mut m = LoudnessMeter::new(rate, 1).unwrap();
+    m.process(&s, None);
+    let tp = m.take_true_peak_db();
+    let sp = m.take_sample_peak_db();
+    assert!((sp + 3.01).abs() < 0.05, "sample peak {sp}, true peak {tp}");
+    assert!((-0.4..=0.2).contains(&tp), "true peak {tp} dBTP");
+    // Taking resets.
+    assert_eq!(m.take_true_peak_db(), f32::NEG_INFINITY);
+}
+
+#[test]
+fn reset_equals_fresh() {
+    let rate = 48_000;
+    let s = sine(rate, 100.0, 0.5, 2.0);
+    let mut used = LoudnessMeter::new(rate, 2).unwrap();
+    feed_in_blocks(&mut used, &s, &s, 256);
+    used.reset();
+    let mut fresh = LoudnessMeter::new(rate, 2).unwrap();
+    let t = sine(rate, 1000.0, 0.1, 3.1);
+    feed_in_blocks(&mut used, &t, &t, 256);
+    feed_in_blocks(&mut fresh, &t, &t, 256);
+    assert_eq!(used.shortterm_lufs(), fresh.shortterm_lufs());
+    assert_eq!(used.integrated_lufs(), fresh.integrated_lufs());
+}
+
+#[test]
+fn bad_setup_is_refused_clearly() {
+    let err = LoudnessMeter::new(48_000, 3).err().unwrap();
+    assert!(err.to_string().contains("3 channels"));
+    let err = LoudnessMeter::new(100, 2).err().unwrap();
+    assert!(err.to_string().contains("100 Hz"));
+}
