@@ -2,28 +2,41 @@
 //! `ebur128` crate (a port of libebur128).
 //!
 //! `ebur128` runs in `Mode::M`, where adding frames and reading a window make no
-//! allocation, and does the K-weighting. Reading short-term loudness from it re-sums a 3 s
-//! window on every call, which is too dear to do often on the audio thread, so this meter
-//! feeds `ebur128` in chunks that end exactly on 100 ms boundaries, reads the energy of each
-//! finished 100 ms block once (`loudness_window(100)`, a 100 ms sum), and keeps momentary
-//! (4 blocks) and short-term (30 blocks) loudness as running means of those block energies.
-//! That is exactly how BS.1770 builds its gating blocks (100 ms hop), so the values match
-//! `ebur128`'s own (checked in the tests) and are updated every 100 ms. The momentary
-//! energies are BS.1770's gating blocks, from which the `gating` module keeps the integrated loudness.
+//! allocation, and does the K-weighting. Reading a 400 ms or 3 s window from it re-sums that
+//! much audio on every call, which is too dear to do every 10 ms on the audio thread, so
+//! this meter feeds `ebur128` in chunks that end exactly on a 10 ms grid (see `window`),
+//! reads the energy of each finished 10 ms sub-block once (`loudness_window(10)`), and keeps
+//! momentary (40 sub-blocks) and short-term (300 sub-blocks) loudness as sums of those
+//! energies. Both are updated every 10 ms: BS.1770-5 asks for about that to catch the
+//! largest momentary value within 0.1 LU (EBU Tech 3341 cases 13 and 14), which
+//! [`LoudnessMeter::max_momentary_lufs`] and [`LoudnessMeter::max_shortterm_lufs`] keep.
+//!
+//! What BS.1770 defines on 100 ms stays on 100 ms: every 10th sub-block boundary ends a
+//! 400 ms gating block (the momentary window then), from which the `gating` module keeps the
+//! integrated loudness; the loudness range takes the short-term value there once 3 s are
+//! measured; and [`LoudnessMeter::blocks_finished`] counts those 100 ms blocks. The values
+//! match `ebur128`'s own windows (checked in the tests).
+//!
+//! NOTE: `loudness_window(ms)` reads the last `floor(rate · ms / 1000)` frames, and no
+//! other call reads a given number of frames. At rates that are multiples of 100 Hz (8, 16,
+//! 32, 44.1, 48, 88.2, 96, 176.4, 192, 352.8, 384, 705.6, 768 kHz) every sub-block is exactly
+//! that long. Elsewhere (22 050 Hz: 221 and 220 frames in turn) a sub-block one frame longer
+//! is read without its first frame, and its mean stands for all its frames; the windows
+//! still weigh each sub-block by its true length and span exactly 400 ms and 3 s of frames.
 
 mod gating;
 mod range;
+mod window;
 
 use crate::frames::peak_magnitude;
 use crate::truepeak::TruePeakMeter;
 use ebur128::{EbuR128, Mode};
 use gating::GatedIntegral;
 pub use range::LoudnessRange;
+use window::SubBlocks;
 
-/// Number of 100 ms blocks in the short-term window (3 s).
-const SHORTTERM_BLOCKS: usize = 30;
-/// Number of 100 ms blocks in the momentary window (400 ms).
-const MOMENTARY_BLOCKS: usize = 4;
+/// Length of a sub-block, ms: the hop of the momentary and short-term loudness.
+const SUBBLOCK_MS: u32 = 10;
 
 /// Errors from setting up a [`LoudnessMeter`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,22 +90,20 @@ fn lufs_to_energy(lufs: f64) -> f64 {
 pub struct LoudnessMeter {
     meter: EbuR128,
     num_channels: usize,
-    samples_per_block: usize,
-    /// Frames fed since the last 100 ms boundary.
-    frames_in_block: usize,
-    /// Energies of the last [`SHORTTERM_BLOCKS`] 100 ms blocks, a ring.
-    block_energy: [f64; SHORTTERM_BLOCKS],
-    next_block: usize,
-    momentary_lufs: f32,
-    shortterm_lufs: f32,
-    /// 100 ms blocks since the last reset, up to [`MOMENTARY_BLOCKS`]: the first gating
-    /// block is complete after 400 ms.
-    blocks_seen: usize,
+    /// The 10 ms grid and the energies of the last 3 s of sub-blocks.
+    subblocks: SubBlocks,
+    /// Frames fed since the last 10 ms boundary.
+    frames_in_subblock: usize,
+    /// Mean-square energy of the last 400 ms, as of the last 10 ms boundary.
+    momentary_energy: f64,
+    /// Mean-square energy of the last 3 s, as of the last 10 ms boundary.
+    shortterm_energy: f64,
+    /// Largest momentary energy since the last reset or `reset_integration`.
+    max_momentary_energy: f64,
+    /// Largest short-term energy since the last reset or `reset_integration`.
+    max_shortterm_energy: f64,
     integral: GatedIntegral,
     integrated_lufs: f32,
-    /// 100 ms blocks since the last reset, up to [`SHORTTERM_BLOCKS`]: the loudness range
-    /// takes short-term values once the 3 s window is full.
-    shortterm_blocks_seen: usize,
     range: LoudnessRange,
     /// 100 ms blocks finished since the last reset (for callers that log the meter's
     /// readings once per block).
@@ -114,24 +125,22 @@ impl LoudnessMeter {
         if !(8_000..=768_000).contains(&sample_rate_hz) {
             return Err(LoudnessError::UnsupportedSampleRate(sample_rate_hz));
         }
-        // Momentary mode only: the meter needs `ebur128`'s K-weighting and its 100 ms sums;
-        // the windows and the gating are kept here (see `gating`).
+        // Momentary mode only: the meter needs `ebur128`'s K-weighting and its 10 ms sums;
+        // the windows and the gating are kept here (see `window` and `gating`).
         let mode = Mode::M;
         let meter = EbuR128::new(num_channels as u32, sample_rate_hz, mode)
             .map_err(|_| LoudnessError::UnsupportedSampleRate(sample_rate_hz))?;
         let mut this = Self {
             meter,
             num_channels,
-            samples_per_block: (sample_rate_hz as usize + 5) / 10,
-            frames_in_block: 0,
-            block_energy: [0.0; SHORTTERM_BLOCKS],
-            next_block: 0,
-            momentary_lufs: f32::NEG_INFINITY,
-            shortterm_lufs: f32::NEG_INFINITY,
-            blocks_seen: 0,
+            subblocks: SubBlocks::new(sample_rate_hz),
+            frames_in_subblock: 0,
+            momentary_energy: 0.0,
+            shortterm_energy: 0.0,
+            max_momentary_energy: 0.0,
+            max_shortterm_energy: 0.0,
             integral: GatedIntegral::default(),
             integrated_lufs: f32::NEG_INFINITY,
-            shortterm_blocks_seen: 0,
             range: LoudnessRange::default(),
             blocks_finished: 0,
             true_peak: TruePeakMeter::new(sample_rate_hz as f32),
@@ -150,16 +159,11 @@ impl LoudnessMeter {
     /// Forgets everything measured. Does not allocate.
     pub fn reset(&mut self) {
         self.meter.reset();
-        self.frames_in_block = 0;
-        self.block_energy = [0.0; SHORTTERM_BLOCKS];
-        self.next_block = 0;
-        self.momentary_lufs = f32::NEG_INFINITY;
-        self.shortterm_lufs = f32::NEG_INFINITY;
-        self.blocks_seen = 0;
-        self.integral.reset();
-        self.integrated_lufs = f32::NEG_INFINITY;
-        self.shortterm_blocks_seen = 0;
-        self.range.reset();
+        self.subblocks.reset();
+        self.frames_in_subblock = 0;
+        self.momentary_energy = 0.0;
+        self.shortterm_energy = 0.0;
+        self.reset_integration();
         self.blocks_finished = 0;
         self.true_peak.reset();
         self.sample_peak_gain = 0.0;
@@ -179,7 +183,8 @@ impl LoudnessMeter {
         let right = right.unwrap_or(left);
         let mut start = 0;
         while start < left.len() {
-            let take = (self.samples_per_block - self.frames_in_block).min(left.len() - start);
+            let subblock_frames = self.subblocks.current_frames();
+            let take = (subblock_frames - self.frames_in_subblock).min(left.len() - start);
             let l = &left[start..start + take];
             let r = &right[start..start + take];
             // Errors are impossible for the channel counts `new` admits; a failed add only
@@ -189,52 +194,60 @@ impl LoudnessMeter {
             } else {
                 self.meter.add_frames_planar_f32(&[l])
             };
-            self.frames_in_block += take;
+            self.frames_in_subblock += take;
             start += take;
-            if self.frames_in_block == self.samples_per_block {
-                self.frames_in_block = 0;
-                self.finish_block();
+            if self.frames_in_subblock == subblock_frames {
+                self.frames_in_subblock = 0;
+                self.finish_subblock();
             }
         }
     }
 
-    fn finish_block(&mut self) {
-        let lufs = self.meter.loudness_window(100).unwrap_or(f64::NEG_INFINITY);
-        self.block_energy[self.next_block] = lufs_to_energy(lufs);
-        self.next_block = (self.next_block + 1) % SHORTTERM_BLOCKS;
-        let mut momentary = 0.0;
-        let mut shortterm = 0.0;
-        for age in 0..SHORTTERM_BLOCKS {
-            let idx = (self.next_block + SHORTTERM_BLOCKS - 1 - age) % SHORTTERM_BLOCKS;
-            shortterm += self.block_energy[idx];
-            if age < MOMENTARY_BLOCKS {
-                momentary += self.block_energy[idx];
+    fn finish_subblock(&mut self) {
+        let lufs = self
+            .meter
+            .loudness_window(SUBBLOCK_MS)
+            .unwrap_or(f64::NEG_INFINITY);
+        let w = self.subblocks.finish(lufs_to_energy(lufs));
+        self.momentary_energy = w.momentary_energy;
+        self.shortterm_energy = w.shortterm_energy;
+        self.max_momentary_energy = self.max_momentary_energy.max(w.momentary_energy);
+        self.max_shortterm_energy = self.max_shortterm_energy.max(w.shortterm_energy);
+        if w.ends_block {
+            // Every 100 ms a 400 ms gating block ends: the momentary window, once it is full.
+            if w.momentary_full {
+                self.integral.add_block(w.momentary_energy);
+                self.integrated_lufs = self.integral.lufs();
             }
+            // The loudness range samples the short-term loudness every 100 ms too.
+            if w.shortterm_full {
+                self.range.add_shortterm(w.shortterm_energy);
+            }
+            self.blocks_finished += 1;
         }
-        self.momentary_lufs = energy_to_lufs(momentary / MOMENTARY_BLOCKS as f64);
-        self.shortterm_lufs = energy_to_lufs(shortterm / SHORTTERM_BLOCKS as f64);
-        // Every 100 ms a 400 ms gating block ends: the momentary window, once it is full.
-        self.blocks_seen = (self.blocks_seen + 1).min(MOMENTARY_BLOCKS);
-        if self.blocks_seen == MOMENTARY_BLOCKS {
-            self.integral.add_block(momentary / MOMENTARY_BLOCKS as f64);
-            self.integrated_lufs = self.integral.lufs();
-        }
-        self.shortterm_blocks_seen = (self.shortterm_blocks_seen + 1).min(SHORTTERM_BLOCKS);
-        if self.shortterm_blocks_seen == SHORTTERM_BLOCKS {
-            self.range
-                .add_shortterm(shortterm / SHORTTERM_BLOCKS as f64);
-        }
-        self.blocks_finished += 1;
     }
 
-    /// Momentary loudness (last 400 ms, updated every 100 ms), LUFS; `-inf` for silence.
+    /// Momentary loudness (last 400 ms, updated every 10 ms), LUFS; `-inf` for silence.
     pub fn momentary_lufs(&self) -> f32 {
-        self.momentary_lufs
+        energy_to_lufs(self.momentary_energy)
     }
 
-    /// Short-term loudness (last 3 s, updated every 100 ms), LUFS; `-inf` for silence.
+    /// Short-term loudness (last 3 s, updated every 10 ms), LUFS; `-inf` for silence.
     pub fn shortterm_lufs(&self) -> f32 {
-        self.shortterm_lufs
+        energy_to_lufs(self.shortterm_energy)
+    }
+
+    /// Largest momentary loudness since the last reset or [`Self::reset_integration`], LUFS
+    /// (every 10 ms value counts, so it is within 0.1 LU of the true maximum for the 400 ms
+    /// bursts of EBU Tech 3341); `-inf` before anything was heard.
+    pub fn max_momentary_lufs(&self) -> f32 {
+        energy_to_lufs(self.max_momentary_energy)
+    }
+
+    /// Largest short-term loudness since the last reset or [`Self::reset_integration`],
+    /// LUFS; `-inf` before anything was heard.
+    pub fn max_shortterm_lufs(&self) -> f32 {
+        energy_to_lufs(self.max_shortterm_energy)
     }
 
     /// Integrated (gated) loudness since the last reset, LUFS; `-inf` before the first
@@ -249,12 +262,15 @@ impl LoudnessMeter {
         self.range.range_lu()
     }
 
-    /// Forgets the integrated loudness and the loudness range (the momentary and short-term
-    /// windows keep running). Does not allocate.
+    /// Forgets the integrated loudness, the loudness range and the largest momentary and
+    /// short-term loudness (the momentary and short-term windows keep running). Does not
+    /// allocate.
     pub fn reset_integration(&mut self) {
         self.integral.reset();
         self.integrated_lufs = f32::NEG_INFINITY;
         self.range.reset();
+        self.max_momentary_energy = 0.0;
+        self.max_shortterm_energy = 0.0;
     }
 
     /// Number of 100 ms blocks finished since the last reset: a caller that logs

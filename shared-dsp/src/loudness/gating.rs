@@ -1,11 +1,12 @@
 //! Gated integrated loudness after ITU-R BS.1770-5 §2.8 and EBU R 128, without allocation.
 //!
 //! BS.1770's gating blocks are 400 ms long and start every 100 ms, so they are exactly the
-//! momentary energies the meter already keeps. Each block above the absolute gate
-//! (-70 LUFS) is binned by loudness into a histogram of 0.1 LU bins that keeps, per bin, the
-//! count and the *exact* sum of the blocks' energies. The integrated loudness is the mean
-//! energy of the blocks above the relative gate (10 LU below the mean of the absolute-gated
-//! blocks); only the bin the relative gate falls in is decided as a whole, by its centre.
+//! momentary energies the meter already keeps, taken on every 100 ms boundary (every 10th of
+//! its 10 ms updates). Each block above the absolute gate (-70 LUFS) is binned by loudness
+//! into a histogram of 0.1 LU bins that keeps, per bin, the count and the *exact* sum of the
+//! blocks' energies. The integrated loudness is the mean energy of the blocks above the
+//! relative gate (10 LU below the mean of the absolute-gated blocks); only the bin the
+//! relative gate falls in is decided as a whole, by its centre.
 //!
 //! NOTE: `ebur128`'s `Mode::I` does the same job but re-sums the 400 ms of audio behind
 //! every block (a third of its cost in the Strip); these blocks come for free.
