@@ -9,6 +9,12 @@
 //! outside that range loudness reads `-inf` (the floor in snapshots), everything else works,
 //! and [`Strip::loudness_status`] says why (see [`LoudnessStatus`]).
 //!
+//! Bypass ([`Strip::set_bypass`]) crossfades to the input over [`BYPASS_FADE_SECONDS`]
+//! (equal-gain: the Strip has no latency). The processing keeps running underneath, so that switching back is
+//! seamless, and the analysis always describes the output: while bypassed, that is the
+//! input. The input meter still reads the input after trim; gain reduction reads 0 once the
+//! fade is done (the compressor is not heard).
+//!
 //! Smoothing: every continuous setting ramps linearly over [`RAMP_SECONDS`] on a control grid
 //! of [`CONTROL_INTERVAL`] samples (frequencies on a log2 scale, everything else as is). The
 //! grid's phase persists across calls, so splitting audio into blocks of any size gives
@@ -25,9 +31,13 @@ use crate::role::StemRole;
 use crate::snapshot::{clamp_db, StemName, StemSnapshot, TransportPosition};
 use crate::spectrum::BandSpectrum;
 use crate::width;
+use bypass::BypassFade;
 use levels::OutputLevels;
 
+mod bypass;
 mod levels;
+
+pub use bypass::BYPASS_FADE_SECONDS;
 
 pub use levels::{LoudnessStatus, LOUDNESS_MAX_RATE_HZ, LOUDNESS_MIN_RATE_HZ};
 
@@ -210,6 +220,8 @@ pub struct Strip {
     compressor: Compressor,
     /// Loudness (where the rate allows) and peaks of the output.
     levels: OutputLevels,
+    /// The bypass crossfade and the current period's dry input.
+    bypass: BypassFade,
     meter: StereoMeter,
     spectrum: BandSpectrum,
     snapshot_interval: usize,
@@ -256,6 +268,7 @@ impl Strip {
             eq,
             compressor,
             levels,
+            bypass: BypassFade::new(sample_rate_hz),
             meter: StereoMeter::new(sample_rate_hz),
             spectrum: BandSpectrum::new(sample_rate_hz),
             snapshot_interval: ((SNAPSHOT_SECONDS * sample_rate_hz) as usize).max(1),
@@ -278,6 +291,23 @@ impl Strip {
     /// Number of channels processed (1 or 2).
     pub fn num_channels(&self) -> usize {
         self.num_channels
+    }
+
+    /// Bypasses the Strip (`true`) or brings it back: the output crossfades between the
+    /// processed signal and the input over [`BYPASS_FADE_SECONDS`]. Does not allocate.
+    pub fn set_bypass(&mut self, bypassed: bool) {
+        self.bypass.set(bypassed);
+    }
+
+    /// Whether the Strip is bypassed (or fading there).
+    pub fn is_bypassed(&self) -> bool {
+        self.bypass.is_bypassed()
+    }
+
+    /// Samples the bypass crossfade takes at this sample rate: that many samples after
+    /// [`Strip::set_bypass`] the output is entirely the input (or the processed signal).
+    pub fn bypass_fade_samples(&self) -> usize {
+        bypass::fade_samples(self.sample_rate_hz) as usize
     }
 
     /// Whether the loudness meters run at this sample rate, and why not.
@@ -308,8 +338,10 @@ impl Strip {
         }
     }
 
-    /// Jumps to the target at once, skipping the ramp (for a host's state load while stopped).
+    /// Jumps to the target at once, skipping the ramp and the bypass fade (for a host's
+    /// state load while stopped).
     pub fn snap_to_target(&mut self) {
+        self.bypass.snap();
         self.current = self.target_vector;
         self.ticks_left = 0;
         self.gains_from = [
@@ -369,7 +401,7 @@ impl Strip {
 
     /// Processes samples that lie within one control period: trim into stereo frames, then
     /// each section over all of them (see [`crate::frames`]), then width and output.
-    fn process_chunk(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+    fn process_chunk(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
         if self.phase == 0 {
             self.gains_from = [
                 self.current[TRIM],
@@ -388,6 +420,12 @@ impl Strip {
                 self.apply_current();
             }
         }
+        let dry_needed = self.bypass.dry_needed();
+        if dry_needed {
+            self.bypass.capture(left, right.as_deref());
+        }
+        // While fully bypassed the compressor's gain reduction is not heard: not reported.
+        let compressor_heard = !self.bypass.fully_bypassed();
         // Per-sample gains: a linear ramp across the control period, `from + (to - from) t`,
         // which is exactly `to` while nothing moves.
         let from = self.gains_from;
@@ -420,10 +458,12 @@ impl Strip {
             let channels = if right.is_some() { 2 } else { 1 };
             self.compressor.process_frames(frames, channels);
             let gr = self.compressor.take_max_gain_reduction_db();
-            self.gui_gain_reduction_db = self.gui_gain_reduction_db.max(gr);
-            self.snap_gain_reduction_db = self.snap_gain_reduction_db.max(gr);
+            if compressor_heard {
+                self.gui_gain_reduction_db = self.gui_gain_reduction_db.max(gr);
+                self.snap_gain_reduction_db = self.snap_gain_reduction_db.max(gr);
+            }
         }
-        match right {
+        match right.as_deref_mut() {
             Some(right) => {
                 // Width as L' = a L + b R, R' = a R + b L (`width::direct_and_cross`); width 1
                 // is then exact, so no branch is needed.
@@ -440,6 +480,9 @@ impl Strip {
                     *l = finite_or_zero(f[0] as f32 * ramp(OUTPUT, i));
                 }
             }
+        }
+        if dry_needed {
+            self.bypass.apply(left, right);
         }
         self.phase = (self.phase + left.len()) % CONTROL_INTERVAL;
     }

@@ -1,4 +1,5 @@
-//! `Strip::process`, `take_snapshot`, `take_meters`, `set_target` and `reset` never allocate.
+//! `Strip::process`, `take_snapshot`, `take_meters`, `set_target`, `set_bypass` and `reset`
+//! never allocate.
 //! A counting global allocator sees every allocation in this test binary.
 
 use shared_dsp::eq::FilterSlope;
@@ -65,6 +66,8 @@ fn strip_never_allocates_after_construction() {
             settings.compressor.threshold_db = -30.0 + (step % 20) as f32;
             settings.width = (step % 4) as f32 * 0.5;
             strip.set_target(&settings);
+            // Bypass on for a while and off again (crossfades included).
+            strip.set_bypass(step % 11 >= 6);
             let block = [1, 17, 64, 512, 4096][step % 5];
             if channels == 2 {
                 strip.process(&mut l[..block], Some(&mut r[..block]));

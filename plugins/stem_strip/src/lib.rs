@@ -212,6 +212,7 @@ impl StemStrip {
         self.shared.name.store(self.name);
         if let Some(strip) = self.strip.as_mut() {
             strip.set_target(&self.params.settings());
+            strip.set_bypass(self.params.bypass.value());
             strip.snap_to_target();
         }
         self.open_link();
@@ -230,6 +231,7 @@ impl StemStrip {
         settings.gain_offset_db = self.link.gain_request_db();
         if let Some(strip) = self.strip.as_mut() {
             strip.set_target(&settings);
+            strip.set_bypass(self.params.bypass.value());
             strip.reset();
         }
     }
@@ -245,6 +247,9 @@ impl StemStrip {
         let mut settings = self.params.settings();
         settings.gain_offset_db = gain_request_db;
         strip.set_target(&settings);
+        // Bypass crossfades inside the Strip, which keeps processing underneath and
+        // analyses (and publishes) what it outputs: the input, while bypassed.
+        strip.set_bypass(self.params.bypass.value());
         match channels {
             [left, right, ..] => strip.process(left, Some(right)),
             [mono] => strip.process(mono, None),

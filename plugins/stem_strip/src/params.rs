@@ -90,6 +90,10 @@ pub struct StripParams {
     pub width: FloatParam,
     #[id = "out"]
     pub output: FloatParam,
+    /// The host's bypass (flagged for hosts to wire to their bypass button): the output
+    /// crossfades to the input over 10 ms (see `shared_dsp::strip::Strip::set_bypass`).
+    #[id = "byp"]
+    pub bypass: BoolParam,
 }
 
 impl Default for StripParams {
@@ -115,6 +119,7 @@ impl Default for StripParams {
             comp: CompParams::new("Comp"),
             width: percent_param("Width", 1.0, 2.0),
             output: db_param("Output", 0.0, gain_range(24.0)),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
         }
     }
 }
@@ -184,6 +189,20 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn bypass_is_the_host_bypass() {
+        let params = StripParams::default();
+        assert!(params.bypass.flags().contains(ParamFlags::BYPASS));
+        let bypass_params = params
+            .param_map()
+            .into_iter()
+            // SAFETY: the pointers come from `param_map()` of a live `params`.
+            .filter(|(_, ptr, _)| unsafe { ptr.flags() }.contains(ParamFlags::BYPASS))
+            .map(|(id, _, _)| id)
+            .collect::<Vec<_>>();
+        assert_eq!(bypass_params, ["byp"]);
     }
 
     #[test]
