@@ -274,9 +274,9 @@ impl StemStrip {
 
 impl Plugin for StemStrip {
     const NAME: &'static str = "Stem Strip";
-    const VENDOR: &'static str = "Stem Suite";
-    const URL: &'static str = "https://example.invalid/stem-suite";
-    const EMAIL: &'static str = "stem-suite@example.invalid";
+    const VENDOR: &'static str = stem_plugin_common::VENDOR;
+    const URL: &'static str = stem_plugin_common::URL;
+    const EMAIL: &'static str = stem_plugin_common::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
@@ -349,8 +349,8 @@ impl ClapPlugin for StemStrip {
     const CLAP_ID: &'static str = "org.stem-suite.stem-strip";
     const CLAP_DESCRIPTION: Option<&'static str> =
         Some("Per-stem trim, EQ, compression, width and analysis for stem mastering");
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(stem_plugin_common::MANUAL_URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = Some(stem_plugin_common::SUPPORT_URL);
     const CLAP_FEATURES: &'static [ClapFeature] = &[
         ClapFeature::AudioEffect,
         ClapFeature::Stereo,
