@@ -17,6 +17,16 @@ pub struct Ballistics {
 }
 
 impl Ballistics {
+    /// Ballistics resting at the floor, so that nothing is held before a level arrives
+    /// (the `Default` starts at 0 dB and holds that for its first 1.5 s).
+    pub fn at_floor() -> Self {
+        Self {
+            level_db: METER_FLOOR_DB - 1.0,
+            hold_db: METER_FLOOR_DB - 1.0,
+            hold_age: 0,
+        }
+    }
+
     /// Takes this frame's level, dB: instant attack, 20 dB/s fall at about 30 frames a
     /// second; the peak holds 1.5 s.
     pub fn update(&mut self, db: f32) {
@@ -66,11 +76,27 @@ pub fn text_db(db: f32) -> String {
 /// A row: dim `label` on the left, `value` ([`text_db`]) and `unit` on the right. The
 /// response senses clicks (for example to reset a held maximum).
 pub fn readout(ui: &mut Ui, label: &str, value: f32, unit: &str) -> egui::Response {
+    readout_text(ui, label, &text_db(value), unit, None)
+}
+
+/// A row like [`readout`], showing `value` as given, in `color` when one is given (for
+/// example red for a true peak over the ceiling).
+pub fn readout_text(
+    ui: &mut Ui,
+    label: &str,
+    value: &str,
+    unit: &str,
+    color: Option<Color32>,
+) -> egui::Response {
     ui.horizontal(|ui| {
         ui.label(RichText::new(label).color(theme::DIM).size(11.0));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.label(RichText::new(unit).color(theme::DIM).size(10.0));
-            ui.label(RichText::new(text_db(value)).monospace().strong());
+            let text = RichText::new(value).monospace().strong();
+            ui.label(match color {
+                Some(c) => text.color(c),
+                None => text,
+            });
         });
     })
     .response
@@ -137,18 +163,51 @@ pub fn correlation_bar(ui: &mut Ui, value: f32, width: f32) {
 /// A compressor's gain-reduction meter: a bar growing down from the top, 0 to 24 dB, with
 /// `gain_reduction_db` (positive dB) below it.
 pub fn gain_reduction_meter(ui: &mut Ui, gain_reduction_db: f32) {
+    gain_reduction_meter_range(ui, gain_reduction_db, 24.0);
+}
+
+/// A gain-reduction meter like [`gain_reduction_meter`], its bar spanning 0 to `range_db`
+/// (a limiter's few dB read better on a shorter scale than a compressor's).
+pub fn gain_reduction_meter_range(ui: &mut Ui, gain_reduction_db: f32, range_db: f32) {
     let gr = gain_reduction_db;
     ui.vertical(|ui| {
         ui.label(RichText::new("GR").strong().color(theme::DIM));
         let (rect, _) = ui.allocate_exact_size(vec2(18.0, 84.0), Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 2, theme::PLOT);
-        let h = rect.height() * (gr / 24.0).clamp(0.0, 1.0);
+        let h = rect.height() * (gr / range_db).clamp(0.0, 1.0);
         let fill = Rect::from_min_max(
             pos2(rect.left() + 2.0, rect.top()),
             pos2(rect.right() - 2.0, rect.top() + h),
         );
         painter.rect_filled(fill, 1, theme::WARN);
         ui.label(RichText::new(format!("{gr:.1}")).monospace().size(11.0));
+    });
+}
+
+/// A horizontal gain-reduction bar filling the available width: `label` on the left, a bar
+/// growing from the left over 0 to `range_db`, and `gain_reduction_db` (positive dB) on the
+/// right.
+pub fn reduction_bar(ui: &mut Ui, label: &str, gain_reduction_db: f32, range_db: f32) {
+    const LABEL_WIDTH: f32 = 42.0;
+    const VALUE_WIDTH: f32 = 52.0;
+    let gr = gain_reduction_db.max(0.0);
+    ui.horizontal(|ui| {
+        let spacing = ui.spacing().item_spacing.x;
+        let width = (ui.available_width() - LABEL_WIDTH - VALUE_WIDTH - 2.0 * spacing).max(20.0);
+        ui.add_sized(
+            [LABEL_WIDTH, 14.0],
+            egui::Label::new(RichText::new(label).color(theme::DIM).size(11.0)),
+        );
+        let (rect, _) = ui.allocate_exact_size(vec2(width, 10.0), Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 2, theme::PLOT);
+        let w = rect.width() * (gr / range_db).clamp(0.0, 1.0);
+        let fill = Rect::from_min_size(rect.min, vec2(w, rect.height()));
+        painter.rect_filled(fill.shrink2(vec2(0.0, 1.0)), 1, theme::WARN);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(RichText::new("dB").color(theme::DIM).size(10.0));
+            ui.label(RichText::new(format!("{gr:.1}")).monospace().strong());
+        });
     });
 }

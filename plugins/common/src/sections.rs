@@ -4,32 +4,76 @@
 use crate::meters;
 use crate::params::{BandParams, CompParams, EqSections, PassParams, SlopeParam};
 use crate::theme;
-use crate::widgets::{column_slider, labeled, section_frame, slider, toggle};
+use crate::widgets::{labeled, section_frame, slider, toggle};
 use egui::{self, Ui};
 use nice_plug::prelude::*;
+
+/// Room an EQ column keeps right of its sliders for their value text, px ([`eq_columns`]).
+pub const VALUE_ROOM: f32 = 66.0;
 
 /// One column of controls per EQ section, filling the available width: high-pass, low
 /// shelf, bells 1 to 3, high shelf, low-pass, each in its [`theme::band_color`].
 pub fn eq_columns(ui: &mut Ui, sections: &EqSections, setter: &ParamSetter) {
+    eq_columns_with(ui, sections, setter, VALUE_ROOM, |_, _, _| {});
+}
+
+/// [`eq_columns`], keeping `value_room` px right of each slider for its value text (a
+/// value wider than that widens its column), with `below(ui, section, width)` drawing more
+/// controls at the bottom of each column (`section` 0 is the high-pass, 1 the low shelf, 2
+/// to 4 the bells, 5 the high shelf, 6 the low-pass; `width` the column's inner width): for
+/// example the Stem Master's bell placements.
+pub fn eq_columns_with(
+    ui: &mut Ui,
+    sections: &EqSections,
+    setter: &ParamSetter,
+    value_room: f32,
+    mut below: impl FnMut(&mut Ui, usize, f32),
+) {
     let width = ui.available_width();
     // Seven framed columns: 12 px of frame margin each and the item spacing between them.
     let column = ((width - 6.0 * ui.spacing().item_spacing.x) / 7.0 - 16.0).max(80.0);
+    let at = |section| Column {
+        width: column,
+        slider_width: (column - value_room).max(24.0),
+        section,
+    };
     ui.horizontal_top(|ui| {
-        pass_column(ui, "High-Pass", sections.high_pass, setter, column, 0);
+        pass_column(
+            ui,
+            "High-Pass",
+            sections.high_pass,
+            setter,
+            at(0),
+            &mut below,
+        );
         for (i, (band, label)) in sections
             .bands
             .into_iter()
             .zip(["Low Shelf", "Bell 1", "Bell 2", "Bell 3", "High Shelf"])
             .enumerate()
         {
-            band_column(ui, label, band, setter, column, i + 1);
+            band_column(ui, label, band, setter, at(i + 1), &mut below);
         }
-        pass_column(ui, "Low-Pass", sections.low_pass, setter, column, 6);
+        pass_column(ui, "Low-Pass", sections.low_pass, setter, at(6), &mut below);
     });
 }
 
+/// An EQ column's geometry and which section it shows.
+#[derive(Clone, Copy)]
+struct Column {
+    /// Inner width, px.
+    width: f32,
+    /// Width of its sliders, px.
+    slider_width: f32,
+    /// The section (0 high-pass to 6 low-pass), which also picks its colour.
+    section: usize,
+}
+
+/// What [`eq_columns_with`] draws at the bottom of a column.
+type Below<'a> = &'a mut dyn FnMut(&mut Ui, usize, f32);
+
 /// One EQ section's column: its framed box with the on/off toggle and the frequency
-/// slider, then what is particular to the section.
+/// slider, then what is particular to the section, then what the caller adds below.
 // NOTE: eight arguments, in the same order as its callers': the widget's parts, not state.
 #[allow(clippy::too_many_arguments)]
 fn eq_column(
@@ -38,16 +82,17 @@ fn eq_column(
     enabled: &BoolParam,
     freq: &FloatParam,
     setter: &ParamSetter,
-    width: f32,
-    color: usize,
+    col: Column,
+    below: Below,
     rest: impl FnOnce(&mut Ui),
 ) {
     section_frame().show(ui, |ui| {
-        ui.set_width(width);
+        ui.set_width(col.width);
         ui.vertical(|ui| {
-            toggle(ui, enabled, setter, label, theme::band_color(color));
-            column_slider(ui, freq, setter, width);
+            toggle(ui, enabled, setter, label, theme::band_color(col.section));
+            slider(ui, freq, setter, col.slider_width);
             rest(ui);
+            below(ui, col.section, col.width);
         });
     });
 }
@@ -57,14 +102,14 @@ fn pass_column(
     label: &str,
     p: &PassParams,
     setter: &ParamSetter,
-    width: f32,
-    color: usize,
+    col: Column,
+    below: Below,
 ) {
-    eq_column(ui, label, &p.enabled, &p.freq, setter, width, color, |ui| {
+    eq_column(ui, label, &p.enabled, &p.freq, setter, col, below, |ui| {
         let slope = p.slope.value();
         egui::ComboBox::from_id_salt(label)
             .selected_text(slope_text(slope))
-            .width(width - 6.0)
+            .width(col.width - 6.0)
             .show_ui(ui, |ui| {
                 for s in (0..SlopeParam::variants().len()).map(SlopeParam::from_index) {
                     if ui.selectable_label(s == slope, slope_text(s)).clicked() {
@@ -87,12 +132,12 @@ fn band_column(
     label: &str,
     b: &BandParams,
     setter: &ParamSetter,
-    width: f32,
-    color: usize,
+    col: Column,
+    below: Below,
 ) {
-    eq_column(ui, label, &b.enabled, &b.freq, setter, width, color, |ui| {
-        column_slider(ui, &b.gain, setter, width);
-        column_slider(ui, &b.q, setter, width);
+    eq_column(ui, label, &b.enabled, &b.freq, setter, col, below, |ui| {
+        slider(ui, &b.gain, setter, col.slider_width);
+        slider(ui, &b.q, setter, col.slider_width);
     });
 }
 
@@ -107,6 +152,20 @@ pub fn compressor_panel(
     gain_reduction_db: f32,
     setter: &ParamSetter,
 ) {
+    compressor_panel_with(ui, title, comp, gain_reduction_db, setter, |_| {});
+}
+
+/// [`compressor_panel`], with `timing_header` drawn in the title's row above the attack,
+/// release and makeup sliders (for example the Stem Master's program-dependent release
+/// switch).
+pub fn compressor_panel_with(
+    ui: &mut Ui,
+    title: &str,
+    comp: &CompParams,
+    gain_reduction_db: f32,
+    setter: &ParamSetter,
+    timing_header: impl FnOnce(&mut Ui),
+) {
     let w = 64.0;
     section_frame().show(ui, |ui| {
         ui.horizontal_top(|ui| {
@@ -117,7 +176,10 @@ pub fn compressor_panel(
                 labeled(ui, "Knee", |ui| slider(ui, &comp.knee, setter, w));
             });
             ui.vertical(|ui| {
-                ui.add_space(24.0);
+                let top = ui.cursor().top();
+                timing_header(ui);
+                let used = ui.cursor().top() - top;
+                ui.add_space((24.0 - used).max(0.0));
                 labeled(ui, "Attack", |ui| slider(ui, &comp.attack, setter, w));
                 labeled(ui, "Release", |ui| slider(ui, &comp.release, setter, w));
                 labeled(ui, "Makeup", |ui| slider(ui, &comp.makeup, setter, w));

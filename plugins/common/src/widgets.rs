@@ -56,3 +56,31 @@ pub fn labeled(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui)) {
         add(ui);
     });
 }
+
+/// A combo box `width` px wide choosing an [`EnumParam`]'s value, listing the variants by
+/// their display names; `id` keeps it apart from other combo boxes. Returns the combo
+/// box's response (for a hover text).
+pub fn enum_combo<T: Enum + PartialEq + Copy + 'static>(
+    ui: &mut Ui,
+    id: &str,
+    param: &EnumParam<T>,
+    setter: &ParamSetter,
+    width: f32,
+) -> egui::Response {
+    let current = param.value();
+    let names = T::variants();
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(names[current.to_index()])
+        .width(width)
+        .show_ui(ui, |ui| {
+            for (i, name) in names.iter().enumerate() {
+                let v = T::from_index(i);
+                if ui.selectable_label(v == current, *name).clicked() && v != current {
+                    setter.begin_set_parameter(param);
+                    setter.set_parameter(param, v);
+                    setter.end_set_parameter(param);
+                }
+            }
+        })
+        .response
+}
