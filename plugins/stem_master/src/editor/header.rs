@@ -113,6 +113,13 @@ fn learn_status(ui: &mut Ui, params: &MasterParams, shared: &Shared) {
         ui.label(RichText::new(text).color(theme::METER_HOT));
         return;
     }
+    if params.learn.value() && !shared.loudness_available.load(r) {
+        ui.label(
+            RichText::new("Learn needs the loudness meters, off at this sample rate")
+                .color(theme::WARN),
+        );
+        return;
+    }
     let input_lufs = shared.last_learn_input_lufs.load(r);
     let (first, second) = if input_lufs.is_finite() {
         let loss = shared.last_learn_loss_lu.load(r);

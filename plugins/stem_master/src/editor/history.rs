@@ -95,12 +95,16 @@ pub fn show(ui: &mut Ui, shared: &Shared, target_lufs: f32) {
         };
         painter.rect_filled(plot, 4, theme::PLOT);
         grid(&painter, &map, target_lufs);
-        if len == 0 {
-            let text = if shared.loudness_available.load(Ordering::Relaxed) {
-                "The history starts with the audio"
-            } else {
-                "The loudness meters are off at this sample rate"
-            };
+        // Without the loudness meters only the limiter's gain reduction is recorded.
+        curves(&painter, &map, history, len.min(span));
+        let note = if !shared.loudness_available.load(Ordering::Relaxed) {
+            Some("No loudness history: the loudness meters are off at this sample rate")
+        } else if len == 0 {
+            Some("The history starts with the audio")
+        } else {
+            None
+        };
+        if let Some(text) = note {
             painter.text(
                 plot.center(),
                 Align2::CENTER_CENTER,
@@ -108,9 +112,7 @@ pub fn show(ui: &mut Ui, shared: &Shared, target_lufs: f32) {
                 FontId::proportional(12.0),
                 theme::DIM,
             );
-            return;
         }
-        curves(&painter, &map, history, len.min(span));
     });
 }
 
