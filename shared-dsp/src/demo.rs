@@ -24,7 +24,7 @@ impl Noise {
     }
 
     /// Uniform in [-1, 1).
-    pub fn next(&mut self) -> f32 {
+    pub fn next_sample(&mut self) -> f32 {
         self.state ^= self.state >> 12;
         self.state ^= self.state << 25;
         self.state ^= self.state >> 27;
@@ -101,9 +101,9 @@ pub fn noise_bursts(sample_rate_hz: f32, seconds: f32, seed: u64) -> Stereo {
     let mut noise = Noise::new(seed);
     let mut out = Stereo::silence(frames);
     for i in 0..frames {
-        if (i / burst.max(1)) % 3 == 0 {
-            out.left[i] = noise.next();
-            out.right[i] = noise.next();
+        if (i / burst.max(1)).is_multiple_of(3) {
+            out.left[i] = noise.next_sample();
+            out.right[i] = noise.next_sample();
         }
     }
     band_limit(&mut out, sample_rate_hz);
@@ -168,13 +168,13 @@ pub fn programme(sample_rate_hz: f32, seconds: f32, seed: u64) -> Stereo {
         // Snare on beats 2 and 4: a noise burst and a 190 Hz body.
         let snare = if beat_index % 2 == 1 {
             let env = (-tb / 0.08).exp();
-            (noise.next() as f64 * 0.5 + (TAU * 190.0 * tb).sin() * 0.3) * env
+            (noise.next_sample() as f64 * 0.5 + (TAU * 190.0 * tb).sin() * 0.3) * env
         } else {
             0.0
         };
         // Hats every half beat, short noise.
         let th = (n % (beat / 2)) as f64 / rate;
-        let hat = noise.next() as f64 * 0.15 * (-th / 0.02).exp();
+        let hat = noise.next_sample() as f64 * 0.15 * (-th / 0.02).exp();
         // Bass: a note per bar of 4 beats, soft-clipped sine.
         let note = bass_notes[(beat_index / 4) % bass_notes.len()];
         bass_phase += TAU * note / rate;
@@ -194,7 +194,7 @@ pub fn programme(sample_rate_hz: f32, seconds: f32, seed: u64) -> Stereo {
         let burst_len = (0.05 * rate) as usize;
         let isp = if bar_pos < burst_len {
             let k = bar_pos as f64;
-            let ratio = if (beat_index / 4) % 2 == 0 {
+            let ratio = if (beat_index / 4).is_multiple_of(2) {
                 0.25
             } else {
                 1.0 / 6.0

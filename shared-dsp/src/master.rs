@@ -1,11 +1,18 @@
 //! The whole Stem Master chain, framework-free, so the plugin, the command-line tool, the
 //! tests and the benchmarks run the same code:
 //!
-//! input sanitiser → input gain (the user's trim plus the learned gain) → EQ (the Strip's
-//! sections; each bell on both channels, the mid or the side) → glue compressor → true-peak
-//! limiter with lookahead ([`crate::limiter`]) → output gain → TPDF dither → meters of the
-//! output (momentary, short-term, integrated loudness, loudness range, true peak, PLR, gain
-//! reduction), plus the bypass crossfade.
+//! input sanitiser → input gain → EQ (the Strip's sections; each bell on both channels, the
+//! mid or the side) → glue compressor → target gain (the learned gain that brings the
+//! programme to the loudness target) → true-peak limiter with lookahead
+//! ([`crate::limiter`]) → output gain → TPDF dither → meters of the output (momentary,
+//! short-term, integrated loudness, loudness range, true peak, PLR, gain reduction), plus the
+//! bypass crossfade.
+//!
+//! NOTE: the loudness target drives a gain right before the limiter, not the input: a learned
+//! gain at the input would move the programme against the glue compressor's threshold, so
+//! every learn pass would change how the glue compresses (and land short of the target by
+//! what the glue then took). Before the limiter it changes only what the limiter does, which
+//! the learn pass measures (see `master/learn.rs`).
 //!
 //! Smoothing as in the Strip: continuous settings ramp linearly over [`RAMP_SECONDS`] on a
 //! grid of [`CONTROL_INTERVAL`] samples whose phase persists across calls, so any block size
@@ -67,8 +74,10 @@ impl Dither {
 /// Everything a user sets on the Master.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MasterSettings {
-    /// Input gain, dB: the user's trim plus the learned gain.
+    /// Input gain, dB.
     pub input_db: f32,
+    /// Target gain before the limiter, dB (the learned gain that reaches the loudness target).
+    pub target_gain_db: f32,
     /// The equaliser.
     pub eq: EqSettings,
     /// Where each of the three bells acts.
@@ -92,6 +101,7 @@ impl Default for MasterSettings {
     fn default() -> Self {
         Self {
             input_db: 0.0,
+            target_gain_db: 0.0,
             eq: EqSettings::default(),
             bell_placements: [Placement::Stereo; 3],
             compressor: CompressorSettings::default(),
@@ -105,12 +115,13 @@ impl Default for MasterSettings {
 }
 
 /// Number of continuous settings that ramp.
-const NUM_CONTINUOUS: usize = 30;
+const NUM_CONTINUOUS: usize = 31;
 // Indices of the per-sample gains inside the continuous vector.
 const INPUT: usize = 0;
 const OUTPUT: usize = 1;
 const CEILING: usize = 28;
 const LIMITER_RELEASE: usize = 29;
+const TARGET_GAIN: usize = 30;
 
 /// The continuous settings as one vector: frequencies as log2(Hz), gains linear.
 fn to_vector(s: &MasterSettings) -> [f32; NUM_CONTINUOUS] {
@@ -144,6 +155,7 @@ fn to_vector(s: &MasterSettings) -> [f32; NUM_CONTINUOUS] {
     v[27] = c.stereo_link;
     v[CEILING] = s.limiter.ceiling_db;
     v[LIMITER_RELEASE] = s.limiter.release_ms;
+    v[TARGET_GAIN] = db_to_gain(finite_or_zero(s.target_gain_db));
     v
 }
 
@@ -189,10 +201,14 @@ pub struct MasterMeters {
     pub true_peak_db: f32,
     /// Largest output true peak since the integration was last reset, dBTP.
     pub max_true_peak_db: f32,
-    /// Momentary loudness (400 ms), LUFS.
+    /// Momentary loudness (400 ms, updated every 10 ms), LUFS.
     pub momentary_lufs: f32,
-    /// Short-term loudness (3 s), LUFS.
+    /// Largest momentary loudness since the integration was last reset, LUFS.
+    pub max_momentary_lufs: f32,
+    /// Short-term loudness (3 s, updated every 10 ms), LUFS.
     pub shortterm_lufs: f32,
+    /// Largest short-term loudness since the integration was last reset, LUFS.
+    pub max_shortterm_lufs: f32,
     /// Integrated loudness since the last reset, LUFS.
     pub integrated_lufs: f32,
     /// Loudness range since the last reset (EBU Tech 3342), LU.
@@ -214,7 +230,7 @@ pub struct MasterChain {
     /// Samples into the current control period.
     phase: usize,
     /// Input and output gains at the start of this control period.
-    gains_from: [f32; 2],
+    gains_from: [f32; 3],
     eq: Equalizer,
     compressor: Compressor,
     limiter: TruePeakLimiter,
@@ -273,7 +289,7 @@ impl MasterChain {
             target,
             ramp: Ramp::new(v, ramp_ticks),
             phase: 0,
-            gains_from: [v[INPUT], v[OUTPUT]],
+            gains_from: [v[INPUT], v[OUTPUT], v[TARGET_GAIN]],
             eq,
             compressor,
             limiter,
@@ -370,7 +386,7 @@ impl MasterChain {
     pub fn snap_to_target(&mut self) {
         self.ramp.snap();
         let v = self.ramp.current();
-        self.gains_from = [v[INPUT], v[OUTPUT]];
+        self.gains_from = [v[INPUT], v[OUTPUT], v[TARGET_GAIN]];
         self.bypass_pos = if self.target.bypass {
             self.bypass_len
         } else {
@@ -481,7 +497,7 @@ impl MasterChain {
     fn process_chunk(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
         if self.phase == 0 {
             let v = self.ramp.current();
-            self.gains_from = [v[INPUT], v[OUTPUT]];
+            self.gains_from = [v[INPUT], v[OUTPUT], v[TARGET_GAIN]];
             if self.ramp.tick() {
                 self.apply_current();
             }
@@ -489,7 +505,8 @@ impl MasterChain {
         let n = left.len();
         let stereo = right.is_some();
         let channels = if stereo { 2 } else { 1 };
-        let to = [self.ramp.current()[INPUT], self.ramp.current()[OUTPUT]];
+        let v = self.ramp.current();
+        let to = [v[INPUT], v[OUTPUT], v[TARGET_GAIN]];
         let from = self.gains_from;
         let t0 = (self.phase + 1) as f32;
         let ramp = |k: usize, i: usize| {
@@ -527,6 +544,10 @@ impl MasterChain {
             self.compressor.process_frames(frames, channels);
             let gr = self.compressor.take_max_gain_reduction_db();
             self.compressor_reduction_db = self.compressor_reduction_db.max(gr);
+        }
+        for (i, f) in frames.iter_mut().enumerate() {
+            let g = ramp(2, i) as f64;
+            *f = [f[0] * g, f[1] * g];
         }
         if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
             l.limiter_input(frames, stereo);
@@ -631,22 +652,20 @@ impl MasterChain {
     /// Meter readings since the last call, then starts the peaks over. Reads the loudness
     /// range's histogram: call at a display rate (a few tens of hertz). Does not allocate.
     pub fn take_meters(&mut self) -> MasterMeters {
-        let (momentary, shortterm, integrated, range, true_peak) = match self.loudness.as_mut() {
-            Some(m) => (
-                m.momentary_lufs(),
-                m.shortterm_lufs(),
-                m.integrated_lufs(),
-                m.loudness_range_lu(),
-                m.take_true_peak_db(),
-            ),
-            None => (
-                f32::NEG_INFINITY,
-                f32::NEG_INFINITY,
-                f32::NEG_INFINITY,
-                0.0,
-                gain_to_db(self.output_peak),
-            ),
-        };
+        let off = f32::NEG_INFINITY;
+        let (momentary, max_momentary, shortterm, max_shortterm, integrated, range, true_peak) =
+            match self.loudness.as_mut() {
+                Some(m) => (
+                    m.momentary_lufs(),
+                    m.max_momentary_lufs(),
+                    m.shortterm_lufs(),
+                    m.max_shortterm_lufs(),
+                    m.integrated_lufs(),
+                    m.loudness_range_lu(),
+                    m.take_true_peak_db(),
+                ),
+                None => (off, off, off, off, off, 0.0, gain_to_db(self.output_peak)),
+            };
         self.max_true_peak_db = self.max_true_peak_db.max(true_peak);
         MasterMeters {
             input_peak_db: gain_to_db(std::mem::take(&mut self.input_peak)),
@@ -654,7 +673,9 @@ impl MasterChain {
             true_peak_db: true_peak,
             max_true_peak_db: self.max_true_peak_db,
             momentary_lufs: momentary,
+            max_momentary_lufs: max_momentary,
             shortterm_lufs: shortterm,
+            max_shortterm_lufs: max_shortterm,
             integrated_lufs: integrated,
             loudness_range_lu: range,
             plr_db: self.max_true_peak_db - integrated,

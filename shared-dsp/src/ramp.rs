@@ -31,9 +31,9 @@ impl<const N: usize> Ramp<N> {
         }
         self.target = target;
         let mut any = false;
-        for i in 0..N {
-            let delta = target[i] - self.current[i];
-            self.step[i] = delta / self.ramp_ticks as f32;
+        for ((step, &to), &now) in self.step.iter_mut().zip(&target).zip(&self.current) {
+            let delta = to - now;
+            *step = delta / self.ramp_ticks as f32;
             any |= delta != 0.0;
         }
         self.ticks_left = if any { self.ramp_ticks } else { 0 };
@@ -48,8 +48,8 @@ impl<const N: usize> Ramp<N> {
         if self.ticks_left == 0 {
             self.current = self.target;
         } else {
-            for i in 0..N {
-                self.current[i] += self.step[i];
+            for (now, step) in self.current.iter_mut().zip(&self.step) {
+                *now += step;
             }
         }
         true

@@ -24,7 +24,7 @@ pub const HISTORY_LEN: usize = 6000;
 /// Seconds between history entries.
 pub const HISTORY_SECONDS: f32 = 0.1;
 /// Seconds between meter updates for the GUI.
-const METER_SECONDS: f32 = 1.0 / 30.0;
+const METER_SECONDS: f64 = 1.0 / 30.0;
 
 /// One 100 ms entry of the loudness history.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,6 +120,10 @@ pub struct Shared {
     pub momentary_lufs: AtomicF32,
     /// Short-term loudness, LUFS.
     pub shortterm_lufs: AtomicF32,
+    /// Largest momentary loudness since the last reset, LUFS.
+    pub max_momentary_lufs: AtomicF32,
+    /// Largest short-term loudness since the last reset, LUFS.
+    pub max_shortterm_lufs: AtomicF32,
     /// Integrated loudness since the last reset, LUFS.
     pub integrated_lufs: AtomicF32,
     /// Loudness range since the last reset, LU.
@@ -162,6 +166,8 @@ impl Default for Shared {
             max_true_peak_db: floor(),
             momentary_lufs: floor(),
             shortterm_lufs: floor(),
+            max_momentary_lufs: floor(),
+            max_shortterm_lufs: floor(),
             integrated_lufs: floor(),
             loudness_range_lu: AtomicF32::new(0.0),
             plr_db: AtomicF32::new(0.0),
@@ -197,6 +203,10 @@ impl Shared {
         self.max_true_peak_db.store(shown(m.max_true_peak_db), r);
         self.momentary_lufs.store(shown(m.momentary_lufs), r);
         self.shortterm_lufs.store(shown(m.shortterm_lufs), r);
+        self.max_momentary_lufs
+            .store(shown(m.max_momentary_lufs), r);
+        self.max_shortterm_lufs
+            .store(shown(m.max_shortterm_lufs), r);
         self.integrated_lufs.store(shown(m.integrated_lufs), r);
         self.loudness_range_lu.store(m.loudness_range_lu, r);
         self.plr_db
@@ -223,9 +233,9 @@ pub struct StemMaster {
     shared: Arc<Shared>,
     /// Built in `initialize()` for the host's sample rate and channel count.
     chain: Option<MasterChain>,
-    /// Samples until the next meter update and history entry.
-    until_meters: usize,
-    until_history: usize,
+    /// Frames until the next meter update and history entry.
+    until_meters: f64,
+    until_history: f64,
     /// Largest limiter reduction since the last history entry, dB.
     history_reduction_db: f32,
     /// Whether the host's transport was playing in the previous block.
@@ -240,8 +250,8 @@ impl Default for StemMaster {
             params: Arc::new(MasterParams::default()),
             shared: Arc::new(Shared::default()),
             chain: None,
-            until_meters: 0,
-            until_history: 0,
+            until_meters: 0.0,
+            until_history: 0.0,
             history_reduction_db: 0.0,
             was_playing: false,
             reported_latency: 0,
@@ -307,11 +317,10 @@ impl StemMaster {
     /// Processes one block in place (1 or 2 channels). Returns the latency to report when it
     /// changed (the lookahead moved). Audio-thread safe: no allocation, lock or syscall.
     pub fn process_audio(&mut self, channels: &mut [&mut [f32]], playing: bool) -> Option<u32> {
-        let chain = self.chain.as_mut()?;
-        let params = &self.params;
-        chain.set_target(&params.settings());
+        // Learn first: a pass that ends here sets the gain this block already uses.
         self.run_learn(playing);
         let chain = self.chain.as_mut()?;
+        chain.set_target(&self.params.settings());
         if self.shared.reset_request.swap(false, Ordering::Relaxed) {
             chain.reset_integration();
             self.shared.history.clear();
@@ -369,17 +378,23 @@ impl StemMaster {
         let Some(chain) = self.chain.as_mut() else {
             return;
         };
-        let rate = chain.sample_rate_hz();
-        self.until_meters = self.until_meters.saturating_sub(frames);
-        if self.until_meters == 0 {
-            self.until_meters = ((METER_SECONDS * rate) as usize).max(1);
+        let rate = chain.sample_rate_hz() as f64;
+        // Periods counted in frames, the remainder carried, so entries keep their spacing
+        // whatever the block size.
+        self.until_meters -= frames as f64;
+        if self.until_meters <= 0.0 {
+            self.until_meters = (self.until_meters + METER_SECONDS * rate).max(1.0);
             let m = chain.take_meters();
             self.history_reduction_db = self.history_reduction_db.max(m.limiter_reduction_db);
             self.shared.publish(&m, chain);
         }
-        self.until_history = self.until_history.saturating_sub(frames);
-        if self.until_history == 0 {
-            self.until_history = ((HISTORY_SECONDS * rate) as usize).max(1);
+        self.until_history -= frames as f64;
+        if self.until_history <= 0.0 {
+            self.until_history = (self.until_history + HISTORY_SECONDS as f64 * rate).max(1.0);
+            // The newest limiter reduction too (the meters may not have been read since).
+            let m = chain.take_meters();
+            self.history_reduction_db = self.history_reduction_db.max(m.limiter_reduction_db);
+            self.shared.publish(&m, chain);
             let (momentary, shortterm) = chain.loudness_now();
             self.shared.history.push(HistoryEntry {
                 momentary_lufs: shown(momentary),

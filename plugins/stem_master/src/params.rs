@@ -136,8 +136,8 @@ impl LimiterParams {
 pub struct MasterParams {
     /// Editor size and open state (not saved: nice-plug-egui's state type is not persistable).
     pub editor_state: Arc<EguiEditorState>,
-    /// The gain the last learn pass chose, dB; added to the Input parameter. Saved with the
-    /// project; changed by a learn pass (on the audio thread) or the editor's reset.
+    /// The gain the last learn pass chose, dB: the target gain before the limiter. Saved with
+    /// the project; changed by a learn pass (on the audio thread) or the editor's reset.
     #[persist = "learned-gain"]
     pub learned_gain_db: Arc<AtomicF32>,
 
@@ -281,15 +281,16 @@ impl MasterParams {
             .unwrap_or((self.custom_target.value(), self.custom_ceiling.value()))
     }
 
-    /// The DSP settings the parameters describe (input gain = Input + learned gain). Reads
-    /// atomics only: safe on the audio thread.
+    /// The DSP settings the parameters describe (the learned gain is the target gain before
+    /// the limiter). Reads atomics only: safe on the audio thread.
     pub fn settings(&self) -> MasterSettings {
         let (_, ceiling_db) = self.target();
         let learned = self
             .learned_gain_db
             .load(std::sync::atomic::Ordering::Relaxed);
         MasterSettings {
-            input_db: self.input.value() + if learned.is_finite() { learned } else { 0.0 },
+            input_db: self.input.value(),
+            target_gain_db: if learned.is_finite() { learned } else { 0.0 },
             eq: self.eq_sections().settings(),
             bell_placements: [
                 self.bell1_placement.value().placement(),

@@ -1,4 +1,5 @@
-//! Learn: the input gain that lands a programme's integrated loudness on the target.
+//! Learn: the target gain (before the limiter) that lands a programme's integrated loudness
+//! on the target.
 //!
 //! A learn pass measures the integrated loudness (BS.1770, gated) at the limiter's input.
 //! The gain that moves the output to the target is then the target minus that reading and
@@ -61,6 +62,10 @@ pub(crate) struct Learner {
     shadow_out: LoudnessMeter,
     shadow: TruePeakLimiter,
     shadow_gain: f32,
+    /// Whether the shadow runs: from the first 100 ms block with a loudness reading on (before
+    /// it, the gain to shadow is not known, and a shadow at 0 dB would measure a loss the
+    /// learned gain will not have).
+    shadow_on: bool,
     target_lufs: f32,
     output_db: f32,
     blocks_seen: u64,
@@ -79,6 +84,7 @@ impl Learner {
             shadow_out: meter()?,
             shadow: TruePeakLimiter::new(sample_rate_hz),
             shadow_gain: 1.0,
+            shadow_on: false,
             target_lufs: -14.0,
             output_db: 0.0,
             blocks_seen: 0,
@@ -100,6 +106,7 @@ impl Learner {
         self.shadow.set_settings(limiter);
         self.shadow.reset();
         self.shadow_gain = 1.0;
+        self.shadow_on = false;
         self.target_lufs = target_lufs;
         self.output_db = output_db;
         self.blocks_seen = 0;
@@ -135,39 +142,56 @@ impl Learner {
     /// Measures frames at the limiter's input (at most [`CONTROL_INTERVAL`]).
     pub fn limiter_input(&mut self, frames: &[Frame], stereo: bool) {
         let n = frames.len();
-        let mut shadow_frames = [[0.0f64; 2]; CONTROL_INTERVAL];
-        let g = self.shadow_gain as f64;
         for (i, f) in frames.iter().enumerate() {
             self.scratch[0][i] = f[0] as f32;
             self.scratch[1][i] = f[1] as f32;
-            shadow_frames[i] = [f[0] * g, f[1] * g];
-            self.scratch[2][i] = shadow_frames[i][0] as f32;
-            self.scratch[3][i] = shadow_frames[i][1] as f32;
         }
-        let [l, r, sl, sr] = &self.scratch;
+        let [l, r, ..] = &self.scratch;
         self.input.process(&l[..n], stereo.then_some(&r[..n]));
-        self.shadow_in.process(&sl[..n], stereo.then_some(&sr[..n]));
-        let shadow_frames = &mut shadow_frames[..n];
-        self.shadow
-            .process_frames(shadow_frames, if stereo { 2 } else { 1 });
-        for (i, f) in shadow_frames.iter().enumerate() {
-            self.scratch[2][i] = f[0] as f32;
-            self.scratch[3][i] = f[1] as f32;
+        if self.shadow_on {
+            self.run_shadow(frames, stereo);
         }
-        let [_, _, sl, sr] = &self.scratch;
-        self.shadow_out
-            .process(&sl[..n], stereo.then_some(&sr[..n]));
         // Every 100 ms, the gain this pass would learn so far.
         let blocks = self.input.blocks_finished();
         if blocks != self.blocks_seen {
             self.blocks_seen = blocks;
             let lufs = self.input.integrated_lufs();
             if lufs.is_finite() {
-                let extra = (self.target_lufs - self.output_db - lufs)
+                // The gain being learned includes the loss measured so far, so the shadow
+                // limits at (nearly) the gain the pass will set: the loss grows with the
+                // gain, and a loss measured at the target gain alone falls short by it.
+                let loss = self.pass().limiter_loss_lu;
+                let loss = if loss.is_finite() { loss.max(0.0) } else { 0.0 };
+                let extra = (self.target_lufs - self.output_db - lufs + loss)
                     .clamp(2.0 * LEARNED_GAIN_RANGE_DB.0, 2.0 * LEARNED_GAIN_RANGE_DB.1);
                 self.shadow_gain = db_to_gain(extra);
+                self.shadow_on = true;
             }
         }
+    }
+
+    /// The shadow limiter and its two meters, on frames raised by the gain being learned.
+    fn run_shadow(&mut self, frames: &[Frame], stereo: bool) {
+        let n = frames.len();
+        let g = self.shadow_gain as f64;
+        let mut shadow = [[0.0f64; 2]; CONTROL_INTERVAL];
+        for (s, f) in shadow.iter_mut().zip(frames) {
+            *s = [f[0] * g, f[1] * g];
+        }
+        let shadow = &mut shadow[..n];
+        let measure = |meter: &mut LoudnessMeter,
+                       frames: &[Frame],
+                       scratch: &mut [[f32; CONTROL_INTERVAL]; 4]| {
+            for (i, f) in frames.iter().enumerate() {
+                scratch[2][i] = f[0] as f32;
+                scratch[3][i] = f[1] as f32;
+            }
+            meter.process(&scratch[2][..n], stereo.then_some(&scratch[3][..n]));
+        };
+        measure(&mut self.shadow_in, shadow, &mut self.scratch);
+        self.shadow
+            .process_frames(shadow, if stereo { 2 } else { 1 });
+        measure(&mut self.shadow_out, shadow, &mut self.scratch);
     }
 
     /// Measures the output.

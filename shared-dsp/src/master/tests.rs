@@ -114,7 +114,7 @@ fn learn_lands_on_the_target() {
         let pass = chain.finish_learn().expect("a pass was measured");
         assert!((pass.input_lufs - level).abs() < 0.2, "{pass:?}");
         let learned = learned_gain_db(0.0, target, s.output_db, &pass);
-        s.input_db = learned;
+        s.target_gain_db = learned;
         chain.set_target(&s);
         chain.reset();
         let out = run(&mut chain, &input, 512);
