@@ -11,8 +11,9 @@
 //!
 //! That is a debug build (so nice-plug's `assert_process_allocs` aborts on any allocation
 //! inside `process()`) in its own target folder, so the inner cargo never waits for the lock
-//! of the outer `cargo test`. Set `STEM_STRIP_CLAP` to a built `Stem Strip.clap` to skip the
-//! build and test that file instead (for example a release bundle).
+//! of the outer `cargo test`. Set `STEM_STRIP_CLAP` (`STEM_MASTER_CLAP`) to a built
+//! `Stem Strip.clap` (`Stem Master.clap`) to skip the build and test that file instead (for
+//! example a release bundle). The Stem Master is built the same way (package `stem_master`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -35,26 +36,49 @@ pub fn plugin_target_dir() -> PathBuf {
     workspace_root().join("target").join("plugin-tests")
 }
 
+/// Environment variable naming a prebuilt `Stem Master.clap` to test instead of building one.
+pub const STEM_MASTER_CLAP_ENV: &str = "STEM_MASTER_CLAP";
+
 /// The path of the `Stem Strip.clap` bundle under test: `$STEM_STRIP_CLAP` when set,
 /// otherwise a debug bundle with `assert_process_allocs`, built on first use in this process.
 ///
 /// Panics with the build's error output when the bundle cannot be built.
 pub fn strip_bundle() -> &'static Path {
     static BUNDLE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let result = BUNDLE.get_or_init(|| match std::env::var_os(STEM_STRIP_CLAP_ENV) {
+    bundle_under_test(&BUNDLE, STEM_STRIP_CLAP_ENV, "stem_strip", "Stem Strip")
+}
+
+/// The path of the `Stem Master.clap` bundle under test: `$STEM_MASTER_CLAP` when set,
+/// otherwise a debug bundle with `assert_process_allocs`, built on first use in this process.
+///
+/// Panics with the build's error output when the bundle cannot be built.
+pub fn master_bundle() -> &'static Path {
+    static BUNDLE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    bundle_under_test(&BUNDLE, STEM_MASTER_CLAP_ENV, "stem_master", "Stem Master")
+}
+
+/// The bundle named by the environment variable `env` when set, otherwise `package`'s debug
+/// build, made once per process into `cell`.
+fn bundle_under_test(
+    cell: &'static OnceLock<Result<PathBuf, String>>,
+    env: &str,
+    package: &str,
+    bundle_name: &str,
+) -> &'static Path {
+    let result = cell.get_or_init(|| match std::env::var_os(env) {
         Some(path) => {
             let path = PathBuf::from(path);
             if path.exists() {
                 Ok(path)
             } else {
                 Err(format!(
-                    "{STEM_STRIP_CLAP_ENV}={} does not exist: build the bundle first \
-                     (cargo xtask bundle stem_strip) or unset {STEM_STRIP_CLAP_ENV}",
+                    "{env}={} does not exist: build the bundle first \
+                     (cargo xtask bundle {package}) or unset {env}",
                     path.display()
                 ))
             }
         }
-        None => build_debug_bundle("stem_strip", "Stem Strip"),
+        None => build_debug_bundle(package, bundle_name),
     });
     match result {
         Ok(path) => path,
@@ -62,10 +86,16 @@ pub fn strip_bundle() -> &'static Path {
     }
 }
 
-/// Whether the bundle under test is the harness' own debug build with
+/// Whether the Strip bundle under test is the harness' own debug build with
 /// `assert_process_allocs` (false when `STEM_STRIP_CLAP` points elsewhere).
 pub fn strip_bundle_is_alloc_checked() -> bool {
     std::env::var_os(STEM_STRIP_CLAP_ENV).is_none()
+}
+
+/// Whether the Master bundle under test is the harness' own debug build with
+/// `assert_process_allocs` (false when `STEM_MASTER_CLAP` points elsewhere).
+pub fn master_bundle_is_alloc_checked() -> bool {
+    std::env::var_os(STEM_MASTER_CLAP_ENV).is_none()
 }
 
 /// Builds `package`'s bundle (debug, `assert_process_allocs`) and returns the path of the

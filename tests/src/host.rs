@@ -20,6 +20,7 @@ use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
 };
 use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
+use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
@@ -98,6 +99,8 @@ pub struct HostMain<'a> {
     track_name: Option<String>,
     state_dirty: Cell<bool>,
     param_rescans: Cell<u32>,
+    /// Times the plugin said its latency changed.
+    latency_changes: Cell<u32>,
 }
 
 impl<'a> MainThreadHandler<'a> for HostMain<'a> {}
@@ -107,6 +110,12 @@ impl HostParamsImplMainThread for HostMain<'_> {
         self.param_rescans.set(self.param_rescans.get() + 1);
     }
     fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+}
+
+impl HostLatencyImpl for HostMain<'_> {
+    fn changed(&self) {
+        self.latency_changes.set(self.latency_changes.get() + 1);
+    }
 }
 
 impl HostStateImpl for HostMain<'_> {
@@ -144,6 +153,7 @@ impl HostHandlers for TestHost {
             .register::<HostParams>()
             .register::<HostState>()
             .register::<HostAudioPorts>()
+            .register::<HostLatency>()
             .register::<HostTrackInfo>();
     }
 }
@@ -229,6 +239,8 @@ pub struct ParamDesc {
     pub default: f64,
     /// Whether the parameter is stepped (bool, enum, int).
     pub stepped: bool,
+    /// Whether it is the plugin's bypass (hosts wire it to their bypass button).
+    pub bypass: bool,
 }
 
 /// One block to process: its length and the parameter events at its start.
@@ -290,6 +302,7 @@ impl Plugin {
                 track_name,
                 state_dirty: Cell::new(false),
                 param_rescans: Cell::new(0),
+                latency_changes: Cell::new(0),
             },
             &entry,
             &id,
@@ -324,6 +337,7 @@ impl Plugin {
                 max: info.max_value,
                 default: info.default_value,
                 stepped: info.flags.contains(ParamInfoFlags::IS_STEPPED),
+                bypass: info.flags.contains(ParamInfoFlags::IS_BYPASS),
             });
         }
         let by_id = infos.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
@@ -438,6 +452,26 @@ impl Plugin {
         }
     }
 
+    /// The latency the plugin reports now (the latency extension), samples.
+    pub fn latency(&mut self) -> u32 {
+        let handle = self.instance.plugin_handle();
+        handle
+            .get_extension::<PluginLatency>()
+            .map_or(0, |latency| latency.get(&handle))
+    }
+
+    /// Whether the plugin asked the host to restart it (deactivate and activate, as it must
+    /// to change its latency) since the last call.
+    pub fn take_restart_request(&mut self) -> bool {
+        self.instance
+            .access_shared_handler(|s| s.restart_requested.swap(false, Ordering::SeqCst))
+    }
+
+    /// Times the plugin told the host its latency changed.
+    pub fn latency_changes(&mut self) -> u32 {
+        self.instance.access_handler(|h| h.latency_changes.get())
+    }
+
     /// The configuration this plugin was set up with.
     pub fn config(&self) -> &Config {
         &self.config
@@ -504,11 +538,17 @@ impl Plugin {
     /// The CLAP value the plugin parses from `text` for parameter `id` (its text-to-value).
     pub fn parse(&mut self, id: &str, text: &str) -> f64 {
         let hash = self.info(id).id;
+        self.parse_by_hash(hash, text)
+            .unwrap_or_else(|| panic!("the plugin cannot parse {text:?} for {id:?}"))
+    }
+
+    /// The CLAP value the plugin parses from `text` for the parameter with CLAP id `hash`,
+    /// `None` when it refuses the text.
+    pub fn parse_by_hash(&mut self, hash: u32, text: &str) -> Option<f64> {
         let handle = self.instance.plugin_handle();
         let c_text = CString::new(text).expect("text without NUL");
         self.params
             .text_to_value(&handle, ClapId::new(hash), &c_text)
-            .unwrap_or_else(|| panic!("the plugin cannot parse {text:?} for {id:?}"))
     }
 
     /// Queues a change of parameter `id` to CLAP value `value`, sent with the next block.

@@ -7,7 +7,10 @@ pub mod host;
 pub mod link;
 pub mod signal;
 
-pub use bundle::{stems_binary, strip_bundle, strip_bundle_is_alloc_checked};
+pub use bundle::{
+    master_bundle, master_bundle_is_alloc_checked, stems_binary, strip_bundle,
+    strip_bundle_is_alloc_checked,
+};
 pub use host::{Block, Config, Layout, ParamDesc, Plugin};
 
 /// Stem Strip's CLAP id.
@@ -21,4 +24,17 @@ pub fn strip(config: Config) -> Plugin {
 /// A Stem Strip from the bundle under test, instantiated but not yet activated.
 pub fn strip_inactive(config: Config) -> Plugin {
     Plugin::instantiate(strip_bundle(), STRIP_ID, config)
+}
+
+/// Stem Master's CLAP id.
+pub const MASTER_ID: &str = "org.stem-suite.stem-master";
+
+/// A Stem Master from the bundle under test, activated with `config`.
+pub fn master(config: Config) -> Plugin {
+    Plugin::new(master_bundle(), MASTER_ID, config)
+}
+
+/// A Stem Master from the bundle under test, instantiated but not yet activated.
+pub fn master_inactive(config: Config) -> Plugin {
+    Plugin::instantiate(master_bundle(), MASTER_ID, config)
 }
