@@ -45,6 +45,9 @@ pub use learn::{learned_gain_db, LearnPass, LEARNED_GAIN_RANGE_DB};
 pub const LOUDNESS_MIN_RATE_HZ: f32 = 8_000.0;
 /// Highest sample rate the loudness meters run at, Hz.
 pub const LOUDNESS_MAX_RATE_HZ: f32 = 768_000.0;
+/// Seed of the dither's noise: fixed, so a render repeats bit for bit and `reset` equals a
+/// fresh chain.
+const DITHER_SEED: u64 = 0x2545_F491_4F6C_DD1D;
 /// Length of the bypass crossfade, seconds.
 pub const BYPASS_FADE_SECONDS: f32 = 0.01;
 
@@ -297,7 +300,7 @@ impl MasterChain {
             dry_pos: 0,
             bypass_pos: 0,
             bypass_len: ((BYPASS_FADE_SECONDS * sample_rate_hz) as usize).max(1),
-            dither_state: 0x2545_F491_4F6C_DD1D,
+            dither_state: DITHER_SEED,
             loudness,
             spectrum: BandSpectrum::new(sample_rate_hz),
             learner,
@@ -418,6 +421,7 @@ impl MasterChain {
         self.limiter.reset();
         self.dry.fill([0.0; 2]);
         self.dry_pos = 0;
+        self.dither_state = DITHER_SEED;
         if let Some(m) = self.loudness.as_mut() {
             m.reset();
         }
