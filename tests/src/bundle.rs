@@ -99,7 +99,7 @@ pub fn master_bundle_is_alloc_checked() -> bool {
 }
 
 /// Builds `package`'s bundle (debug, `assert_process_allocs`) and returns the path of the
-/// `.clap`. Holds an exclusive lock on the target folder while building and a shared one
+/// `.clap`. Holds an exclusive lock on the bundle's lock file while building and a shared one
 /// for the rest of the process, so a concurrent test run never rewrites the library while
 /// this process has it loaded.
 fn build_debug_bundle(package: &str, bundle_name: &str) -> Result<PathBuf, String> {
@@ -107,7 +107,9 @@ fn build_debug_bundle(package: &str, bundle_name: &str) -> Result<PathBuf, Strin
     let target = plugin_target_dir();
     std::fs::create_dir_all(&target)
         .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
-    let lock_path = target.join("bundle.lock");
+    // One lock per bundle: a process holds a shared lock on each bundle it loaded, and
+    // flock locks taken through two descriptors of one file would block each other.
+    let lock_path = target.join(format!("bundle-{package}.lock"));
     let lock = File::create(&lock_path)
         .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
     flock(&lock, Lock::Exclusive);
@@ -168,8 +170,9 @@ fn build_debug_bundle(package: &str, bundle_name: &str) -> Result<PathBuf, Strin
     }
 
     flock(&lock, Lock::Shared);
-    static HELD: OnceLock<File> = OnceLock::new();
-    let _ = HELD.set(lock);
+    // Held for the rest of the process, one per bundle built.
+    static HELD: std::sync::Mutex<Vec<File>> = std::sync::Mutex::new(Vec::new());
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).push(lock);
     Ok(path)
 }
 
