@@ -35,7 +35,7 @@
 //! allocates.
 
 use crate::dynamics::time_coef;
-use crate::frames::{max_finite, Frame};
+use crate::frames::{max_finite, peak_magnitude as peak_of, Frame};
 use crate::truepeak::design_branch;
 use multiversion::multiversion;
 
@@ -60,6 +60,9 @@ const AUTO_RELEASE_FULL_DB: f32 = 4.0;
 /// read band-limited noise up to 0.05 dB over an ideal interpolator (measured against
 /// `ebur128`'s true-peak meter and [`crate::truepeak::oversampled_peak`]).
 pub const CEILING_MARGIN_DB: f32 = 0.05;
+/// The points between the 4x points are computed for a pass whose 4x peak comes within
+/// this factor (-1 dB) of the ceiling (see `TruePeakLimiter::pass`).
+const FINE_MARGIN: f32 = 0.891_250_9;
 /// Largest oversampling factor of the detector.
 pub const MAX_FACTOR: usize = 8;
 /// Kaiser window parameter of the detector's interpolator.
@@ -160,8 +163,9 @@ struct SlidingMin {
 impl SlidingMin {
     fn new(capacity: usize) -> Self {
         Self {
-            // One more than the window: a new value enters before the oldest leaves.
-            ring: vec![(0, 1.0); capacity.max(1) + 1],
+            // One more than the window (a new value enters before the oldest leaves), rounded
+            // up to a power of two so positions wrap with a mask, not a division.
+            ring: vec![(0, 1.0); (capacity.max(1) + 1).next_power_of_two()],
             head: 0,
             len: 0,
             window: 1,
@@ -178,18 +182,18 @@ impl SlidingMin {
 
     #[inline(always)]
     fn push(&mut self, value: f32) -> f32 {
-        let cap = self.ring.len();
+        let mask = self.ring.len() - 1;
         let index = self.next_index;
         self.next_index += 1;
-        while self.len > 0 && self.ring[(self.head + self.len - 1) % cap].1 >= value {
+        while self.len > 0 && self.ring[(self.head + self.len - 1) & mask].1 >= value {
             self.len -= 1;
         }
         // The queue never holds more than `window` entries (older ones leave below).
-        self.ring[(self.head + self.len) % cap] = (index, value);
+        self.ring[(self.head + self.len) & mask] = (index, value);
         self.len += 1;
         let front = self.ring[self.head];
         if front.0 + self.window <= index {
-            self.head = (self.head + 1) % cap;
+            self.head = (self.head + 1) & mask;
             self.len -= 1;
         }
         self.ring[self.head].1
@@ -206,6 +210,9 @@ pub struct TruePeakLimiter {
     /// Per channel, the last `TAPS - 1` input samples, oldest first.
     tail: [[f32; TAPS - 1]; 2],
     ceiling_gain: f32,
+    /// A pass whose 4x peak exceeds this (1 dB under the ceiling) is also read at the
+    /// points between (8x).
+    fine_threshold: f32,
     release_coef: f32,
     /// `W`: the sliding minimum's and the moving average's length (lookahead + 1).
     window: usize,
@@ -254,6 +261,7 @@ impl TruePeakLimiter {
             branches,
             tail: [[0.0; TAPS - 1]; 2],
             ceiling_gain: 1.0,
+            fine_threshold: 0.0,
             release_coef: 0.0,
             window: 1,
             min: SlidingMin::new(max_hold_window),
@@ -314,6 +322,7 @@ impl TruePeakLimiter {
         } else {
             1.0
         };
+        self.fine_threshold = self.ceiling_gain * FINE_MARGIN;
         self.refresh_release();
         if lookahead_changed {
             self.window = lookahead_samples(s.lookahead_ms, self.sample_rate_hz) + 1;
@@ -412,8 +421,20 @@ impl TruePeakLimiter {
                 for (p, v) in peaks.iter_mut().zip(&x[TAPS / 2 - 1..TAPS / 2 - 1 + n]) {
                     *p = max_finite(*p, v.abs());
                 }
-                for branch in &self.branches[1..self.factor] {
-                    branch_max(branch, &x[..TAPS - 1 + n], peaks);
+                let x = &x[..TAPS - 1 + n];
+                // The 4x points first (every `factor / 4`-th branch), then the points between
+                // them only when the pass comes near the ceiling: between two 4x points a
+                // signal below Nyquist rises at most 1 / cos(pi / 8) (0.69 dB) over them.
+                let step = (self.factor / 4).max(1);
+                for branch in self.branches[..self.factor].iter().step_by(step).skip(1) {
+                    branch_max(branch, x, peaks);
+                }
+                if step > 1 && peak_of(peaks) > self.fine_threshold {
+                    for (p, branch) in self.branches[..self.factor].iter().enumerate() {
+                        if p % step != 0 {
+                            branch_max(branch, x, peaks);
+                        }
+                    }
                 }
             }
             self.tail[ch].copy_from_slice(&x[n..n + TAPS - 1]);

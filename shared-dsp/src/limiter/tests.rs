@@ -78,6 +78,7 @@ fn output_true_peak_stays_under_the_ceiling() {
                 let input = material.padded(limiter.latency_samples());
                 let out = run(&mut limiter, &input, 512);
                 let tp = true_peak_db(&out, 16);
+                println!("{name} at {rate} Hz, lookahead {lookahead_ms} ms: {tp:.3} dBTP");
                 assert!(
                     tp <= -0.9,
                     "{name} at {rate} Hz, lookahead {lookahead_ms} ms: {tp:.3} dBTP over a -1 dBTP ceiling"
