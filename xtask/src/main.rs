@@ -9,12 +9,31 @@ fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("install") => install(args.collect()),
+        Some("bundle") => nice_plug_xtask::main_with_args("xtask", bundle_args(args.collect())),
         Some(_) => nice_plug_xtask::main(),
         None => {
             eprintln!("usage: cargo xtask bundle <package>... [--release] | cargo xtask install [--clap-dir DIR] [--vst3-dir DIR]");
             nice_plug_xtask::main()
         }
     }
+}
+
+/// `bundle` and its arguments for `nice-plug-xtask`, which takes several packages only as
+/// `-p NAME` flags: `bundle stem_strip stem_master --release` becomes
+/// `bundle -p stem_strip -p stem_master --release` (one package or `-p` flags pass as given).
+fn bundle_args(args: Vec<String>) -> Vec<String> {
+    let packages = args.iter().take_while(|a| !a.starts_with('-')).count();
+    let mut out = vec!["bundle".to_owned()];
+    if packages > 1 {
+        for package in &args[..packages] {
+            out.push("-p".to_owned());
+            out.push(package.clone());
+        }
+        out.extend(args[packages..].iter().cloned());
+    } else {
+        out.extend(args);
+    }
+    out
 }
 
 /// The user's standard plugin folders for this platform: (CLAP, VST3).
