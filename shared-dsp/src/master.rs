@@ -38,6 +38,7 @@ use crate::limiter::{LimiterSettings, TruePeakLimiter, MAX_LOOKAHEAD_MS};
 use crate::loudness::{db_to_gain, gain_to_db, LoudnessMeter};
 use crate::ramp::Ramp;
 use crate::spectrum::BandSpectrum;
+use crate::strip::settings::{read_sections, write_sections, NUM_SECTION_VALUES};
 pub use crate::strip::{CONTROL_INTERVAL, RAMP_SECONDS};
 pub use learn::{learned_gain_db, LearnPass, LEARNED_GAIN_RANGE_DB};
 
@@ -131,40 +132,18 @@ const NUM_CONTINUOUS: usize = 31;
 // Indices of the per-sample gains inside the continuous vector.
 const INPUT: usize = 0;
 const OUTPUT: usize = 1;
-const CEILING: usize = 28;
+/// Where the EQ and compressor values start (`write_sections`, as the Strip ramps them).
+const SECTIONS: usize = 2;
+const CEILING: usize = SECTIONS + NUM_SECTION_VALUES;
 const LIMITER_RELEASE: usize = 29;
 const TARGET_GAIN: usize = 30;
 
 /// The continuous settings as one vector: frequencies as log2(Hz), gains linear.
 fn to_vector(s: &MasterSettings) -> [f32; NUM_CONTINUOUS] {
-    let e = &s.eq;
-    let c = &s.compressor;
     let mut v = [0.0; NUM_CONTINUOUS];
     v[INPUT] = db_to_gain(finite_or_zero(s.input_db));
     v[OUTPUT] = db_to_gain(finite_or_zero(s.output_db));
-    v[2] = e.high_pass.freq_hz.log2();
-    v[3] = e.low_pass.freq_hz.log2();
-    let bands = [
-        &e.low_shelf,
-        &e.bells[0],
-        &e.bells[1],
-        &e.bells[2],
-        &e.high_shelf,
-    ];
-    for (i, b) in bands.iter().enumerate() {
-        v[4 + 3 * i] = b.freq_hz.log2();
-        v[5 + 3 * i] = b.gain_db;
-        v[6 + 3 * i] = b.q;
-    }
-    v[19] = c.threshold_db;
-    v[20] = c.ratio;
-    v[21] = c.attack_ms;
-    v[22] = c.release_ms;
-    v[23] = c.knee_db;
-    v[24] = c.makeup_db;
-    v[25] = c.mix;
-    v[26] = c.sidechain_hp_hz.max(1.0).log2();
-    v[27] = c.stereo_link;
+    write_sections(&s.eq, &s.compressor, &mut v[SECTIONS..CEILING]);
     v[CEILING] = s.limiter.ceiling_db;
     v[LIMITER_RELEASE] = s.limiter.release_ms;
     v[TARGET_GAIN] = db_to_gain(finite_or_zero(s.target_gain_db));
@@ -179,24 +158,7 @@ fn from_vector(
     let mut e = target.eq;
     let mut c = target.compressor;
     let mut l = target.limiter;
-    e.high_pass.freq_hz = v[2].exp2();
-    e.low_pass.freq_hz = v[3].exp2();
-    let [b0, b1, b2] = &mut e.bells;
-    let bands = [&mut e.low_shelf, b0, b1, b2, &mut e.high_shelf];
-    for (i, b) in bands.into_iter().enumerate() {
-        b.freq_hz = v[4 + 3 * i].exp2();
-        b.gain_db = v[5 + 3 * i];
-        b.q = v[6 + 3 * i];
-    }
-    c.threshold_db = v[19];
-    c.ratio = v[20];
-    c.attack_ms = v[21];
-    c.release_ms = v[22];
-    c.knee_db = v[23];
-    c.makeup_db = v[24];
-    c.mix = v[25];
-    c.sidechain_hp_hz = v[26].exp2();
-    c.stereo_link = v[27];
+    read_sections(&v[SECTIONS..CEILING], &mut e, &mut c);
     l.ceiling_db = v[CEILING];
     l.release_ms = v[LIMITER_RELEASE];
     (e, c, l)

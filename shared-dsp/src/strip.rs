@@ -37,7 +37,7 @@ use settings::{from_vector, same_switches, to_vector, NUM_CONTINUOUS, OUTPUT, TR
 
 mod bypass;
 mod levels;
-mod settings;
+pub(crate) mod settings;
 
 pub use bypass::BYPASS_FADE_SECONDS;
 

@@ -48,8 +48,6 @@ pub(super) const WIDTH: usize = 2;
 
 /// The continuous settings as one vector, frequencies as log2(Hz), gains linear.
 pub(super) fn to_vector(s: &StripSettings) -> [f32; NUM_CONTINUOUS] {
-    let e = &s.eq;
-    let c = &s.compressor;
     let polarity = if s.invert_polarity { -1.0 } else { 1.0 };
     let mut v = [0.0; NUM_CONTINUOUS];
     v[TRIM] = polarity * db_to_gain(s.trim_db);
@@ -59,29 +57,7 @@ pub(super) fn to_vector(s: &StripSettings) -> [f32; NUM_CONTINUOUS] {
     } else {
         1.0
     };
-    v[3] = e.high_pass.freq_hz.log2();
-    v[4] = e.low_pass.freq_hz.log2();
-    let bands = [
-        &e.low_shelf,
-        &e.bells[0],
-        &e.bells[1],
-        &e.bells[2],
-        &e.high_shelf,
-    ];
-    for (i, b) in bands.iter().enumerate() {
-        v[5 + 3 * i] = b.freq_hz.log2();
-        v[6 + 3 * i] = b.gain_db;
-        v[7 + 3 * i] = b.q;
-    }
-    v[20] = c.threshold_db;
-    v[21] = c.ratio;
-    v[22] = c.attack_ms;
-    v[23] = c.release_ms;
-    v[24] = c.knee_db;
-    v[25] = c.makeup_db;
-    v[26] = c.mix;
-    v[27] = c.sidechain_hp_hz.max(1.0).log2();
-    v[28] = c.stereo_link;
+    write_sections(&s.eq, &s.compressor, &mut v[SECTIONS..]);
     v
 }
 
@@ -92,25 +68,65 @@ pub(super) fn from_vector(
 ) -> (EqSettings, CompressorSettings) {
     let mut e = target.eq;
     let mut c = target.compressor;
-    e.high_pass.freq_hz = v[3].exp2();
-    e.low_pass.freq_hz = v[4].exp2();
+    read_sections(&v[SECTIONS..], &mut e, &mut c);
+    (e, c)
+}
+
+/// Where the Strip's EQ and compressor values start in its continuous vector.
+const SECTIONS: usize = 3;
+
+/// Number of continuous values of an EQ and a compressor ([`write_sections`]).
+pub(crate) const NUM_SECTION_VALUES: usize = 26;
+
+/// Writes the continuous settings of an EQ and a compressor into `v` (at least
+/// [`NUM_SECTION_VALUES`] long): frequencies as log2(Hz), gains in dB, the rest as they are.
+/// The Strip and the Master ramp these the same way.
+pub(crate) fn write_sections(e: &EqSettings, c: &CompressorSettings, v: &mut [f32]) {
+    v[0] = e.high_pass.freq_hz.log2();
+    v[1] = e.low_pass.freq_hz.log2();
+    let bands = [
+        &e.low_shelf,
+        &e.bells[0],
+        &e.bells[1],
+        &e.bells[2],
+        &e.high_shelf,
+    ];
+    for (i, b) in bands.iter().enumerate() {
+        v[2 + 3 * i] = b.freq_hz.log2();
+        v[3 + 3 * i] = b.gain_db;
+        v[4 + 3 * i] = b.q;
+    }
+    v[17] = c.threshold_db;
+    v[18] = c.ratio;
+    v[19] = c.attack_ms;
+    v[20] = c.release_ms;
+    v[21] = c.knee_db;
+    v[22] = c.makeup_db;
+    v[23] = c.mix;
+    v[24] = c.sidechain_hp_hz.max(1.0).log2();
+    v[25] = c.stereo_link;
+}
+
+/// Reads what [`write_sections`] wrote back into `e` and `c` (whose switches are kept).
+pub(crate) fn read_sections(v: &[f32], e: &mut EqSettings, c: &mut CompressorSettings) {
+    e.high_pass.freq_hz = v[0].exp2();
+    e.low_pass.freq_hz = v[1].exp2();
     let [b0, b1, b2] = &mut e.bells;
     let bands = [&mut e.low_shelf, b0, b1, b2, &mut e.high_shelf];
     for (i, b) in bands.into_iter().enumerate() {
-        b.freq_hz = v[5 + 3 * i].exp2();
-        b.gain_db = v[6 + 3 * i];
-        b.q = v[7 + 3 * i];
+        b.freq_hz = v[2 + 3 * i].exp2();
+        b.gain_db = v[3 + 3 * i];
+        b.q = v[4 + 3 * i];
     }
-    c.threshold_db = v[20];
-    c.ratio = v[21];
-    c.attack_ms = v[22];
-    c.release_ms = v[23];
-    c.knee_db = v[24];
-    c.makeup_db = v[25];
-    c.mix = v[26];
-    c.sidechain_hp_hz = v[27].exp2();
-    c.stereo_link = v[28];
-    (e, c)
+    c.threshold_db = v[17];
+    c.ratio = v[18];
+    c.attack_ms = v[19];
+    c.release_ms = v[20];
+    c.knee_db = v[21];
+    c.makeup_db = v[22];
+    c.mix = v[23];
+    c.sidechain_hp_hz = v[24].exp2();
+    c.stereo_link = v[25];
 }
 
 pub(super) fn same_switches(a: &StripSettings, b: &StripSettings) -> bool {
