@@ -395,6 +395,7 @@ fn synthetic_snapshot(role: StemRole, name: &str, lufs: f32, elapsed_s: f64) -> 
             known: true,
             position_seconds: elapsed_s,
         },
+        color_rgb: None,
     }
 }
 

@@ -33,6 +33,7 @@ fn snapshot(k: usize) -> StemSnapshot {
             known: true,
             position_seconds: k as f64,
         },
+        color_rgb: None,
     }
 }
 

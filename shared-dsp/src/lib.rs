@@ -7,6 +7,7 @@
 
 pub mod balance;
 pub mod bands;
+pub mod crossstem;
 pub mod demo;
 pub mod dynamics;
 pub mod eq;

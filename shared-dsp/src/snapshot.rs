@@ -186,6 +186,8 @@ pub struct StemSnapshot {
     pub band_db: [[f32; NUM_BANDS]; 2],
     /// Host transport when the snapshot was made.
     pub transport: TransportPosition,
+    /// The track's colour as the host reported it (red, green, blue), `None` when unknown.
+    pub color_rgb: Option<[u8; 3]>,
 }
 
 impl Default for StemSnapshot {
@@ -203,6 +205,7 @@ impl Default for StemSnapshot {
             gain_reduction_db: 0.0,
             band_db: [[FLOOR_DB; NUM_BANDS]; 2],
             transport: TransportPosition::default(),
+            color_rgb: None,
         }
     }
 }

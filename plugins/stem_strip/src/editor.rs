@@ -93,6 +93,10 @@ impl NiceEguiApp for StripApp {
     }
 
     fn track_info_changed(&mut self, info: TrackInfo) {
+        self.shared.set_track_color(info.color().map(|c| {
+            let (r, g, b, _) = c.rgba();
+            [r, g, b]
+        }));
         let user_named = *self.params.name_from_user.read();
         if !user_named && !info.name().is_empty() {
             let name = info.name().to_owned();

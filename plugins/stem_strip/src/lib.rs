@@ -9,7 +9,7 @@ use nice_plug::prelude::*;
 use shared_dsp::bands::NUM_BANDS;
 use shared_dsp::snapshot::{AtomicStemName, StemName, StemSnapshot, TransportPosition, FLOOR_DB};
 use shared_dsp::strip::{LoudnessStatus, Strip};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
 
 pub mod editor;
@@ -52,6 +52,9 @@ pub struct Shared {
     pub name_dirty: AtomicBool,
     /// The gain offset a Stem Master requests of this Strip, dB (0 when none).
     pub gain_request_db: AtomicF32,
+    /// The host's track colour ([`Shared::set_track_color`]): 0 when unknown, else
+    /// `1 << 24 | r << 16 | g << 8 | b`. Published on the link for the Master's view.
+    pub track_color: AtomicU32,
 }
 
 impl Default for Shared {
@@ -73,11 +76,26 @@ impl Default for Shared {
             name: AtomicStemName::new(),
             name_dirty: AtomicBool::new(true),
             gain_request_db: AtomicF32::new(0.0),
+            track_color: AtomicU32::new(0),
         }
     }
 }
 
 impl Shared {
+    /// Records the host's track colour (from its track info), `None` when it has none.
+    pub fn set_track_color(&self, rgb: Option<[u8; 3]>) {
+        let word = rgb.map_or(0, |[r, g, b]| {
+            1 << 24 | u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b)
+        });
+        self.track_color.store(word, Ordering::Relaxed);
+    }
+
+    /// The host's track colour, if known.
+    pub fn track_color(&self) -> Option<[u8; 3]> {
+        let c = self.track_color.load(Ordering::Relaxed);
+        (c & 1 << 24 != 0).then(|| [(c >> 16) as u8, (c >> 8) as u8, c as u8])
+    }
+
     /// Whether the loudness meters run, and why not.
     pub fn loudness_status(&self) -> LoudnessStatus {
         LoudnessStatus::from_u8(self.loudness_status.load(Ordering::Relaxed))
@@ -261,6 +279,7 @@ impl StemStrip {
             }
             let role = self.params.role.value().role();
             strip.take_snapshot(role, self.name, transport, &mut self.snapshot);
+            self.snapshot.color_rgb = self.shared.track_color();
             let meters = strip.take_meters();
             self.shared
                 .publish(&self.snapshot, meters.input_peak_db, meters.integrated_lufs);

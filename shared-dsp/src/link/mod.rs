@@ -37,12 +37,13 @@
 //!   8  u32 record sequence (seqlock)
 //!  16  u64 group id (0 = unbound), written by the Strip
 //!  24  u64 gain request: target instance id   32 u32 gain request dB (f32 bits)
-//!  64  134 u32 record, seqlock protected:
+//!  64  135 u32 record, seqlock protected:
 //!        generation, flags (bit 0: has snapshot), pid, pid namespace (2), instance id (2),
 //!        published ms (2), role, name length, name (16 words, UTF-8), sample rate,
 //!        momentary, short-term, sample peak, true peak, RMS, correlation, gain reduction,
 //!        transport flags (bit 0 playing, bit 1 known), position (f64, 2 words),
-//!        band dB left (48) and right (48)                          (floats as f32 bits)
+//!        band dB left (48) and right (48), track colour (0 unknown, else 1 << 24 | RGB)
+//!                                                                    (floats as f32 bits)
 //!  640 verdict area: u32 sequence; from byte 8, seqlock protected: target instance id (2),
 //!        count, then from byte 64 up to 8 verdicts of 32 words (kind, other role, other
 //!        instance id (2), other name length + 16 words, low Hz, high Hz, amount dB, share,
@@ -72,7 +73,7 @@
 //!   Writers claim a free slot first, then a gone one; a slot in an invalid state is
 //!   garbage and free to take. With all 64 held by live Strips, [`LinkError::TableFull`].
 //! * **Publishing** (Strip, audio thread): beat (CAS), then seqlock: CAS the sequence from
-//!   even `s` to `s + 1`, `fence(Release)`, store the 134 record words (relaxed atomics),
+//!   even `s` to `s + 1`, `fence(Release)`, store the 135 record words (relaxed atomics),
 //!   store `s + 2` with release. The record carries the owner generation, so a reader never
 //!   takes the previous owner's record for the new one's. Entering by CAS means a second
 //!   writer skips instead of interleaving. A new owner of a slot whose previous writer died
@@ -227,8 +228,8 @@ pub struct Verdict {
     pub amount_db: f32,
     /// Share of the recent window the finding held, 0..=1.
     pub share: f32,
-    /// Suggested gain change, dB (±24), on the stem named by the kind (this one for
-    /// `TooLoud`/`TooQuiet`/`Masking`, the other for `MaskedBy`).
+    /// Suggested gain change, dB (±24): on this stem for `TooLoud`/`TooQuiet`/`Masking`; for
+    /// `MaskedBy`, a cut (negative) is on the other stem and a boost (positive) on this one.
     pub suggested_gain_db: f32,
 }
 

@@ -234,7 +234,8 @@ pub fn verdict_text(v: &Verdict) -> String {
         notes.push(format!("{:.0}% of the time", v.share * 100.0));
     }
     if v.suggested_gain_db.abs() >= 0.05 {
-        let on = if v.kind == VerdictKind::MaskedBy {
+        // A cut suggested to a masked stem is on its masker; a boost is on the stem itself.
+        let on = if v.kind == VerdictKind::MaskedBy && v.suggested_gain_db < 0.0 {
             format!(" on {other}")
         } else {
             String::new()
