@@ -7,6 +7,7 @@
 //! is where the cross-stem view (balance, masking) goes once the Stem link reaches the
 //! Master.
 
+use crate::link::MasterLink;
 use crate::params::MasterParams;
 use crate::Shared;
 use egui::{self, RichText, Ui};
@@ -40,7 +41,11 @@ const EQ_HEIGHT: (f32, f32) = (150.0, 360.0);
 const HISTORY_MIN_HEIGHT: f32 = 190.0;
 
 /// Builds the editor.
-pub fn create(params: Arc<MasterParams>, shared: Arc<Shared>) -> Option<MasterEditor> {
+pub fn create(
+    params: Arc<MasterParams>,
+    shared: Arc<Shared>,
+    link: Arc<MasterLink>,
+) -> Option<MasterEditor> {
     let settings = EguiNiceSettings::new().with_resize_hint(
         ResizeHint::resizable().with_min_max_logical_size(
             Some(LogicalSize::new(1180.0, 760.0)),
@@ -51,7 +56,7 @@ pub fn create(params: Arc<MasterParams>, shared: Arc<Shared>) -> Option<MasterEd
         params.editor_state.clone(),
         RepaintNotifier::new(),
         settings,
-        MasterApp::new(params, shared),
+        MasterApp::new(params, shared, link),
     )
 }
 
@@ -68,6 +73,8 @@ enum Tab {
 pub struct MasterApp {
     params: Arc<MasterParams>,
     shared: Arc<Shared>,
+    /// The Stem link's view and requests.
+    link: Arc<MasterLink>,
     context: Option<GuiContext>,
     tab: Tab,
     eq_view: EqView,
@@ -82,10 +89,11 @@ pub struct MasterApp {
 }
 
 impl MasterApp {
-    fn new(params: Arc<MasterParams>, shared: Arc<Shared>) -> Self {
+    fn new(params: Arc<MasterParams>, shared: Arc<Shared>, link: Arc<MasterLink>) -> Self {
         Self {
             params,
             shared,
+            link,
             context: None,
             tab: Tab::Master,
             eq_view: EqView::default(),
@@ -107,6 +115,11 @@ impl NiceEguiApp for MasterApp {
         theme::apply(&egui_ctx);
         self.context = Some(gui_context);
         Ok(())
+    }
+
+    fn track_info_changed(&mut self, info: TrackInfo) {
+        // The Strips show it in their link status and group picker.
+        self.link.set_track_name(info.name());
     }
 
     fn editor_closed(&mut self) {

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub mod editor;
+pub mod link;
 pub mod params;
 
 use params::MasterParams;
@@ -242,6 +243,8 @@ pub struct StemMaster {
     was_playing: bool,
     /// The latency last reported to the host.
     reported_latency: u32,
+    /// The Stem link (its own thread; the audio thread never touches it).
+    link: Arc<link::MasterLink>,
 }
 
 impl Default for StemMaster {
@@ -255,6 +258,7 @@ impl Default for StemMaster {
             history_reduction_db: 0.0,
             was_playing: false,
             reported_latency: 0,
+            link: Arc::new(link::MasterLink::default()),
         }
     }
 }
@@ -265,6 +269,17 @@ impl StemMaster {
         self.params.clone()
     }
 
+    /// The Master's end of the Stem link (its view and requests).
+    pub fn link_handle(&self) -> Arc<link::MasterLink> {
+        self.link.clone()
+    }
+
+    /// Starts the link thread (main thread; from `activate()`). It runs until the plugin is
+    /// dropped, editor open or not.
+    pub fn start_link(&self) {
+        self.link.start_thread(self.params.clone());
+    }
+
     /// The values the audio thread shows the editor.
     pub fn shared_handle(&self) -> Arc<Shared> {
         self.shared.clone()
@@ -272,7 +287,7 @@ impl StemMaster {
 
     /// The editor, independent of the plugin type a wrapper exports it as.
     pub fn create_editor(&self) -> Option<editor::MasterEditor> {
-        editor::create(self.params.clone(), self.shared.clone())
+        editor::create(self.params.clone(), self.shared.clone(), self.link.clone())
     }
 
     /// Builds the chain for a sample rate and channel count (allocates; from `activate()`)
@@ -451,6 +466,7 @@ impl Plugin for StemMaster {
             .min(2);
         let latency = self.prepare(buffer_config.sample_rate, channels);
         context.set_latency_samples(latency);
+        self.start_link();
         true
     }
 
@@ -469,6 +485,13 @@ impl Plugin for StemMaster {
             context.set_latency_samples(latency);
         }
         ProcessStatus::Normal
+    }
+}
+
+impl Drop for StemMaster {
+    /// Leaves the Stem link (the Strips' gain requests from this Master are withdrawn).
+    fn drop(&mut self) {
+        self.link.stop_thread();
     }
 }
 

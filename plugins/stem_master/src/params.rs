@@ -4,6 +4,8 @@
 use atomic_float::AtomicF32;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
+use parking_lot::RwLock;
+use shared_dsp::crossstem::CrossStemState;
 use shared_dsp::eq::Placement;
 use shared_dsp::limiter::{LimiterSettings, MAX_LOOKAHEAD_MS};
 use shared_dsp::master::{Dither, MasterSettings};
@@ -140,6 +142,14 @@ pub struct MasterParams {
     /// the project; changed by a learn pass (on the audio thread) or the editor's reset.
     #[persist = "learned-gain"]
     pub learned_gain_db: Arc<AtomicF32>,
+    /// The Stem link group of this Master and its Strips (0 until the link thread first
+    /// runs and draws a random one). Saved, so a reopened project finds its Strips again.
+    #[persist = "group"]
+    pub group: Arc<RwLock<u64>>,
+    /// What the user set in the Stems view (reference balance, priorities, stem gains,
+    /// drift tolerance). Written by the link thread; read back after a state load.
+    #[persist = "stems"]
+    pub stems: Arc<RwLock<CrossStemState>>,
 
     #[id = "in"]
     pub input: FloatParam,
@@ -196,6 +206,8 @@ impl Default for MasterParams {
                 1.0,
             ),
             learned_gain_db: Arc::new(AtomicF32::new(0.0)),
+            group: Arc::new(RwLock::new(0)),
+            stems: Arc::new(RwLock::new(CrossStemState::default())),
             input: db_param(
                 "Input",
                 0.0,
