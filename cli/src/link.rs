@@ -11,7 +11,7 @@ use serde::Serialize;
 use shared_dsp::bands::NUM_BANDS;
 use shared_dsp::link::{
     segment_path, GroupId, InstanceInfo, LinkError, LinkReader, LinkWriter, MasterHandle,
-    MasterInfo,
+    MasterInfo, Verdict, VerdictKind, VerdictList,
 };
 use shared_dsp::role::StemRole;
 use shared_dsp::snapshot::{clamp_db, StemName, StemSnapshot, FLOOR_DB};
@@ -138,6 +138,67 @@ struct MasterJson {
     host_process: String,
     pid: u32,
     age_ms: u64,
+    /// The live Strips of its group.
+    stems: Vec<MasterStemJson>,
+    /// What it concluded: every verdict it left on its Strips, except the masker's side of
+    /// a masking warning (listed once, on the masked stem).
+    warnings: Vec<WarningJson>,
+}
+
+#[derive(Serialize)]
+struct MasterStemJson {
+    instance_id: String,
+    name: Option<String>,
+    role: Option<StemRole>,
+    shortterm_lufs: Option<f32>,
+    gain_request_db: f32,
+}
+
+#[derive(Serialize)]
+struct WarningJson {
+    /// The stem the verdict was left on.
+    stem: String,
+    instance_id: String,
+    #[serde(flatten)]
+    verdict: VerdictJson,
+}
+
+#[derive(Serialize, Clone)]
+struct VerdictJson {
+    /// masked_by, masking, too_loud or too_quiet.
+    kind: &'static str,
+    other_name: String,
+    other_role: StemRole,
+    other_instance_id: String,
+    low_hz: f32,
+    high_hz: f32,
+    amount_db: f32,
+    share: f32,
+    suggested_gain_db: f32,
+    /// The verdict as the Strip shows it.
+    text: String,
+}
+
+impl From<&Verdict> for VerdictJson {
+    fn from(v: &Verdict) -> Self {
+        VerdictJson {
+            kind: match v.kind {
+                VerdictKind::MaskedBy => "masked_by",
+                VerdictKind::Masking => "masking",
+                VerdictKind::TooLoud => "too_loud",
+                VerdictKind::TooQuiet => "too_quiet",
+            },
+            other_name: v.other_name.as_str().to_owned(),
+            other_role: v.other_role,
+            other_instance_id: format!("{:016x}", v.other_instance),
+            low_hz: v.low_hz,
+            high_hz: v.high_hz,
+            amount_db: v.amount_db,
+            share: v.share,
+            suggested_gain_db: v.suggested_gain_db,
+            text: v.to_string(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -164,6 +225,8 @@ struct InstanceJson {
     transport_playing: Option<bool>,
     transport_seconds: Option<f64>,
     gain_request_db: f32,
+    /// The verdicts a Master left for it.
+    verdicts: Vec<VerdictJson>,
 }
 
 impl From<&MasterInfo> for MasterJson {
@@ -175,6 +238,8 @@ impl From<&MasterInfo> for MasterJson {
             host_process: m.host_process.clone(),
             pid: m.pid,
             age_ms: m.age_ms,
+            stems: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -206,6 +271,7 @@ impl From<&InstanceInfo> for InstanceJson {
                 .filter(|s| s.transport.known)
                 .map(|s| s.transport.position_seconds),
             gain_request_db: i.gain_request_db,
+            verdicts: Vec::new(),
         }
     }
 }
@@ -230,8 +296,21 @@ fn status(json: bool, group: Option<GroupId>, segment: Option<PathBuf>) -> Resul
             reader.masters(&mut masters);
             reader.instances(group, &mut instances);
             sort_instances(&mut instances);
-            report.masters = masters.iter().map(MasterJson::from).collect();
-            report.instances = instances.iter().map(InstanceJson::from).collect();
+            report.instances = instances
+                .iter()
+                .map(|i| {
+                    let mut list = VerdictList::new();
+                    reader.verdicts(i.slot, i.instance_id, &mut list);
+                    InstanceJson {
+                        verdicts: list.as_slice().iter().map(VerdictJson::from).collect(),
+                        ..InstanceJson::from(i)
+                    }
+                })
+                .collect();
+            report.masters = masters
+                .iter()
+                .map(|m| master_json(m, &instances, &report.instances))
+                .collect();
         }
         Err(LinkError::NotFound { .. }) => report.state = "absent",
         Err(e) => {
@@ -248,6 +327,32 @@ fn status(json: bool, group: Option<GroupId>, segment: Option<PathBuf>) -> Resul
         print_table(&mut out, &path, &report, &masters, &instances, group)?;
     }
     Ok(code)
+}
+
+/// A Master with its group's Strips and the warnings it left on them.
+fn master_json(m: &MasterInfo, instances: &[InstanceInfo], json: &[InstanceJson]) -> MasterJson {
+    let mut out = MasterJson::from(m);
+    for (i, j) in instances.iter().zip(json) {
+        if i.group != Some(m.group) {
+            continue;
+        }
+        let name = j.name.clone();
+        out.stems.push(MasterStemJson {
+            instance_id: j.instance_id.clone(),
+            name: name.clone(),
+            role: j.role,
+            shortterm_lufs: j.shortterm_lufs,
+            gain_request_db: j.gain_request_db,
+        });
+        for v in j.verdicts.iter().filter(|v| v.kind != "masking") {
+            out.warnings.push(WarningJson {
+                stem: name.clone().unwrap_or_default(),
+                instance_id: j.instance_id.clone(),
+                verdict: v.clone(),
+            });
+        }
+    }
+    out
 }
 
 fn sort_instances(instances: &mut [InstanceInfo]) {
@@ -370,6 +475,16 @@ fn print_table(
             mom,
             i.pid
         )?;
+    }
+    for m in &report.masters {
+        if m.warnings.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(out, "Warnings of the Master of group {}:", m.group)?;
+        for w in &m.warnings {
+            writeln!(out, "  {}: {}", w.stem, w.verdict.text)?;
+        }
     }
     Ok(())
 }

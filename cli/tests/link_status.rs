@@ -140,3 +140,143 @@ fn status_explains_an_unusable_segment() {
         .contains(path.to_str().unwrap()));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn status_lists_each_masters_stems_and_the_warnings_it_left() {
+    use shared_dsp::link::{segment_file_name, GroupId, MasterHandle, Verdict, VerdictKind};
+    use shared_dsp::role::StemRole;
+    use shared_dsp::snapshot::StemName;
+
+    let dir = temp_dir("warnings");
+    let group = "00000000c0ffee01";
+    let mut master = spawn(
+        &dir,
+        &["link", "master-test", "--group", group, "--name", "Mix Bus"],
+    );
+    let publish = |role: &str, name: &str, lufs: &str| {
+        let args = [
+            "link",
+            "publish-test",
+            "--role",
+            role,
+            "--name",
+            name,
+            "--lufs",
+            lufs,
+            "--group",
+            group,
+        ];
+        spawn(&dir, &args)
+    };
+    let mut pad = publish("music", "Pad", "-16");
+    let mut vox = publish("lead_vocal", "Lead Vox", "-22");
+    // A Strip of another group, which that Master must not list.
+    let mut other = spawn(
+        &dir,
+        &[
+            "link",
+            "publish-test",
+            "--role",
+            "bass",
+            "--name",
+            "Other Bass",
+            "--lufs",
+            "-20",
+            "--group",
+            "00000000000beef2",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (_, json) = status(&dir, &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let id_of = |name: &str| {
+        let s = v["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {json}"));
+        u64::from_str_radix(s["instance_id"].as_str().unwrap(), 16).unwrap()
+    };
+    let (pad_id, vox_id) = (id_of("Pad"), id_of("Lead Vox"));
+
+    // What a Master concludes, written as the Stem Master's link thread writes it.
+    let writer = MasterHandle::open_at(
+        &dir.join(segment_file_name()),
+        group.parse::<GroupId>().unwrap(),
+        "Verdict writer",
+    )
+    .unwrap();
+    let masked = Verdict {
+        kind: VerdictKind::MaskedBy,
+        other_role: StemRole::Music,
+        other_instance: pad_id,
+        other_name: StemName::new("Pad"),
+        low_hz: 1200.0,
+        high_hz: 3400.0,
+        amount_db: 4.0,
+        share: 0.8,
+        suggested_gain_db: -5.5,
+    };
+    let masking = Verdict {
+        kind: VerdictKind::Masking,
+        other_role: StemRole::LeadVocal,
+        other_instance: vox_id,
+        other_name: StemName::new("Lead Vox"),
+        ..masked
+    };
+    assert!(writer.set_verdicts(vox_id, &[masked]));
+    assert!(writer.set_verdicts(pad_id, &[masking]));
+
+    let (code, json) = status(&dir, &["--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mix_bus = v["masters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["track_name"] == "Mix Bus")
+        .unwrap();
+    let mut names: Vec<&str> = mix_bus["stems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Lead Vox", "Pad"], "its group only: {json}");
+    let warnings = mix_bus["warnings"].as_array().unwrap();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "the masker's side is not listed twice: {json}"
+    );
+    let w = &warnings[0];
+    assert_eq!(w["stem"], "Lead Vox");
+    assert_eq!(w["kind"], "masked_by");
+    assert_eq!(w["other_name"], "Pad");
+    assert_eq!(w["low_hz"], 1200.0);
+    assert_eq!(
+        w["text"],
+        "Masked by Pad 1.2–3.4 kHz, 4 dB (80% of the time; try -5.5 dB on Pad)"
+    );
+    let vox_json = v["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Lead Vox")
+        .unwrap();
+    assert_eq!(vox_json["verdicts"][0]["kind"], "masked_by");
+    let (_, table) = status(&dir, &[]);
+    assert!(
+        table.contains("Lead Vox: Masked by Pad 1.2–3.4 kHz"),
+        "{table}"
+    );
+
+    drop(writer);
+    for c in [&mut master, &mut pad, &mut vox, &mut other] {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -119,6 +119,7 @@ mod master;
 mod reader;
 mod segment;
 mod seqlock;
+mod text;
 mod writer;
 
 pub use error::LinkError;
@@ -127,6 +128,7 @@ pub use layout::{
 };
 pub use master::MasterHandle;
 pub use reader::{LinkReader, MAX_GAIN_REQUEST_DB, STALE_MS};
+pub use text::{band_text, hz_text};
 pub use segment::{link_dir, segment_file_name, segment_path, LINK_DIR_ENV};
 pub use writer::LinkWriter;
 
