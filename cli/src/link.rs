@@ -225,6 +225,8 @@ struct InstanceJson {
     transport_playing: Option<bool>,
     transport_seconds: Option<f64>,
     gain_request_db: f32,
+    /// The host's track colour, `#rrggbb`, when the Strip reported one.
+    color: Option<String>,
     /// The verdicts a Master left for it.
     verdicts: Vec<VerdictJson>,
 }
@@ -271,6 +273,9 @@ impl From<&InstanceInfo> for InstanceJson {
                 .filter(|s| s.transport.known)
                 .map(|s| s.transport.position_seconds),
             gain_request_db: i.gain_request_db,
+            color: s
+                .and_then(|s| s.color_rgb)
+                .map(|[r, g, b]| format!("#{r:02x}{g:02x}{b:02x}")),
             verdicts: Vec::new(),
         }
     }

@@ -173,3 +173,32 @@ fn gain_requests_and_verdicts_reach_their_strip() {
     drop(m);
     assert_eq!(music.gain_request_db(), 0.0);
 }
+
+#[test]
+fn a_strip_withdraws_what_a_killed_master_left() {
+    let dir = TempDir::new("killed");
+    let path = dir.segment();
+    let g = GroupId::random();
+    let m = MasterHandle::open_at(&path, g, "Mix").unwrap();
+    let bass = LinkWriter::open_at(&path, Some(g)).unwrap();
+    let other = LinkWriter::open_at(&path, Some(g)).unwrap();
+    assert!(m.set_gain_request(bass.instance_id(), -6.0));
+    assert!(m.set_gain_request(other.instance_id(), 2.0));
+    let v = Verdict {
+        kind: VerdictKind::TooLoud,
+        amount_db: 2.0,
+        share: 1.0,
+        suggested_gain_db: -2.0,
+        ..Verdict::default()
+    };
+    assert!(m.set_verdicts(bass.instance_id(), &[v]));
+    // A killed Master does not unregister: what it wrote stays until the Strip clears it.
+    std::mem::forget(m);
+    assert_eq!(bass.gain_request_db(), -6.0);
+    bass.clear_master_requests();
+    assert_eq!(bass.gain_request_db(), 0.0);
+    let mut list = VerdictList::new();
+    bass.verdicts(&mut list);
+    assert!(list.is_empty());
+    assert_eq!(other.gain_request_db(), 2.0, "another Strip's slot is untouched");
+}

@@ -28,7 +28,9 @@ use clack_extensions::params::{
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::track_info::{HostTrackInfo, HostTrackInfoImpl, TrackInfo, TrackInfoWriter};
-use clack_host::events::event_types::ParamValueEvent;
+use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::{EventFlags, EventHeader};
+use clack_host::utils::{BeatTime, SecondsTime};
 use clack_host::prelude::*;
 use clack_host::process::StartedPluginAudioProcessor;
 use clack_host::utils::ClapId;
@@ -97,6 +99,7 @@ impl HostParamsImplShared for HostShared {
 pub struct HostMain<'a> {
     _shared: &'a HostShared,
     track_name: Option<String>,
+    track_color: Option<[u8; 3]>,
     state_dirty: Cell<bool>,
     param_rescans: Cell<u32>,
     /// Times the plugin said its latency changed.
@@ -133,8 +136,17 @@ impl HostAudioPortsImpl for HostMain<'_> {
 
 impl HostTrackInfoImpl for HostMain<'_> {
     fn get<'a>(&'a self, writer: &mut TrackInfoWriter<'_, 'a>) {
-        if let Some(name) = &self.track_name {
-            writer.set(&TrackInfo::new().with_name(Some(name.as_bytes())));
+        let color = self
+            .track_color
+            .map(|[red, green, blue]| clack_host::utils::Color {
+                alpha: 255,
+                red,
+                green,
+                blue,
+            });
+        if self.track_name.is_some() || color.is_some() {
+            let name = self.track_name.as_deref().map(str::as_bytes);
+            writer.set(&TrackInfo::new().with_name(name).with_color(color));
         }
     }
 }
@@ -188,6 +200,12 @@ pub struct Config {
     pub layout: Layout,
     /// The track name the host reports through track-info (`None`: no name).
     pub track_name: Option<String>,
+    /// The track colour the host reports through track-info (`None`: no colour).
+    pub track_color: Option<[u8; 3]>,
+    /// Send a playing transport with every block, at this many seconds for the first
+    /// processed frame and counting on with the frames (`None`: no transport, as some hosts
+    /// do offline).
+    pub transport_from_s: Option<f64>,
 }
 
 impl Default for Config {
@@ -197,6 +215,8 @@ impl Default for Config {
             max_block: 4096,
             layout: Layout::Stereo,
             track_name: None,
+            track_color: None,
+            transport_from_s: None,
         }
     }
 }
@@ -295,11 +315,13 @@ impl Plugin {
         .expect("valid host info");
         let id = CString::new(plugin_id).expect("plugin id without NUL");
         let track_name = config.track_name.clone();
+        let track_color = config.track_color;
         let mut instance = PluginInstance::<TestHost>::new(
             |_| HostShared::default(),
             move |shared| HostMain {
                 _shared: shared,
                 track_name,
+                track_color,
                 state_dirty: Cell::new(false),
                 param_rescans: Cell::new(0),
                 latency_changes: Cell::new(0),
@@ -688,10 +710,13 @@ impl Plugin {
         }
         let mut processor = self.processor.take().expect("activate() before processing");
         let steady = self.steady_time;
+        let rate = self.config.sample_rate;
+        let transport = self.config.transport_from_s.map(|t0| (t0, rate));
         let (processor, output) = std::thread::scope(|scope| {
             scope
                 .spawn(move || {
-                    let output = process_blocks(&mut processor, input, &blocks, max, steady);
+                    let output =
+                        process_blocks(&mut processor, input, &blocks, max, steady, transport);
                     (processor, output)
                 })
                 .join()
@@ -722,6 +747,26 @@ impl Drop for Plugin {
 }
 
 /// The audio thread's part of [`Plugin::run`]: copies each block into the host's buffers,
+/// A playing transport at `seconds` (seconds timeline only).
+fn playing_at(seconds: f64) -> TransportEvent {
+    TransportEvent {
+        header: EventHeader::new_core(0, EventFlags::empty()),
+        flags: TransportFlags::IS_PLAYING | TransportFlags::HAS_SECONDS_TIMELINE,
+        song_pos_beats: BeatTime::from_int(0),
+        song_pos_seconds: SecondsTime::from_float(seconds),
+        tempo: 120.0,
+        tempo_inc: 0.0,
+        loop_start_beats: BeatTime::from_int(0),
+        loop_end_beats: BeatTime::from_int(0),
+        loop_start_seconds: SecondsTime::from_int(0),
+        loop_end_seconds: SecondsTime::from_int(0),
+        bar_start: BeatTime::from_int(0),
+        bar_number: 0,
+        time_signature_numerator: 4,
+        time_signature_denominator: 4,
+    }
+}
+
 /// calls `process()`, copies the output out. Output buffers are filled with NaN before each
 /// call so output the plugin did not write shows up as non-finite.
 fn process_blocks(
@@ -730,6 +775,7 @@ fn process_blocks(
     blocks: &[Block],
     max: usize,
     mut steady: u64,
+    transport: Option<(f64, f64)>,
 ) -> Vec<Vec<f32>> {
     let channels = input.len();
     let frames = input.first().map_or(0, Vec::len);
@@ -782,7 +828,9 @@ fn process_blocks(
                 &events_in.as_input(),
                 &mut events_out.as_output(),
                 Some(steady),
-                None,
+                transport
+                    .map(|(t0, rate)| playing_at(t0 + steady as f64 / rate))
+                    .as_ref(),
             )
             .unwrap_or_else(|e| panic!("process() failed at frame {pos} (block of {n}): {e}"));
         for (dst, buf) in output.iter_mut().zip(&out_bufs) {

@@ -159,6 +159,35 @@ impl ChildProc {
         }
     }
 
+    /// Waits for the next stdout line starting with `prefix` printed after this call (lines
+    /// already received are skipped) and returns it. Panics after `timeout` or on exit.
+    pub fn next_line(&mut self, prefix: &str, timeout: Duration) -> String {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let hit = line.starts_with(prefix);
+                    self.seen.push(line.clone());
+                    if hit {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{}: no new line `{prefix}...` within {timeout:?}",
+                    self.label
+                ),
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.child.wait();
+                    panic!("{}: exited ({status:?}) before a new `{prefix}...`", self.label)
+                }
+            }
+        }
+    }
+
     /// `kill -9` and reap (a reaped process is gone for `kill(pid, 0)` too).
     pub fn kill9(&mut self) {
         let _ = self.child.kill();

@@ -233,6 +233,11 @@ impl LinkHub {
                             failed_ticks = 0;
                         }
                     } else {
+                        if !matches!(status, LinkStatus::Connected { .. }) {
+                            // The group's Master is gone (perhaps killed): undo its gain
+                            // request and drop its verdicts.
+                            w.clear_master_requests();
+                        }
                         w.masters(&mut masters);
                         w.verdicts(&mut verdicts);
                         let mut view = self.view.lock();

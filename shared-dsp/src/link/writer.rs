@@ -148,6 +148,34 @@ impl LinkWriter {
         }
     }
 
+    /// Withdraws what a Master left in this Strip's slot, its gain request and its verdicts.
+    /// Call it when the Master of this Strip's group is gone: a Master that unregisters
+    /// withdraws them itself, one that was killed cannot. Off the audio thread; writes only
+    /// when something is there.
+    pub fn clear_master_requests(&self) {
+        if self.is_lost() {
+            return;
+        }
+        let base = slot_offset(self.slot);
+        let m = self.mem();
+        let target = m.u64(base + S_GAIN_TARGET);
+        // NOTE: a CAS, so a request a new Master makes meanwhile is not wiped.
+        let _ = target.compare_exchange(
+            self.instance_id,
+            0,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        );
+        let mut current = VerdictList::new();
+        self.verdicts(&mut current);
+        if !current.is_empty() {
+            let mut words = [0u32; VERDICT_AREA_WORDS];
+            words[V_TARGET_LO..=V_TARGET_HI].copy_from_slice(&split_u64(self.instance_id));
+            let area = base + S_VERDICTS;
+            seqlock::write_shared(m, area + V_SEQ, area + V_WORDS, &words);
+        }
+    }
+
     /// The link state for the GUI. Off the audio thread (allocates, may ask the kernel whether
     /// a quiet Master's process still exists). When unbound and exactly one Master is live,
     /// binds to its group (the automatic binding of the design).
