@@ -69,6 +69,7 @@ pub const MAX_FACTOR: usize = 8;
 const BETA: f64 = 8.0;
 /// Frames per inner pass.
 const PASS: usize = 64;
+const _: () = assert!(PASS.is_multiple_of(BLOCK));
 
 /// Everything a user sets on the limiter.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -129,22 +130,49 @@ pub fn lookahead_samples(lookahead_ms: f32, sample_rate_hz: f32) -> usize {
     (ms * 0.001 * sample_rate_hz).round() as usize
 }
 
-/// Adds to each `out[i]` the largest of itself and `|Σ taps[k] x[i + k]|`: one interpolating
-/// branch over a pass (`x` holds [`TAPS`]` - 1` samples of history, then the pass). Taps outer,
-/// samples inner, so the inner loop runs 4 or 8 wide; compiled for AVX2 and for baseline
-/// x86-64, picked at run time.
+/// Frames the detector's interpolator computes at once: a pass is one or two blocks.
+const BLOCK: usize = 32;
+
+/// Sets each `out[i]` to the largest of itself and `|Σ taps[k] x[i + k]|` for each of the
+/// `B` branches: interpolating branches over one block (`x` holds [`TAPS`]` - 1` samples of
+/// history, then the block). Taps outer, samples inner (4 or 8 wide), every branch's
+/// accumulators held in registers across the taps and each `x` load shared by the `B`
+/// branches; the sums run in tap order, so any grouping of the branches gives the same
+/// numbers. Compiled for AVX2 and for baseline x86-64, picked at run time.
 #[multiversion(targets("x86_64+avx2"))]
-fn branch_max(taps: &[f32; TAPS], x: &[f32], out: &mut [f32]) {
-    let n = out.len();
-    let mut acc = [0.0f32; PASS];
-    let acc = &mut acc[..n];
-    for (k, &c) in taps.iter().enumerate() {
-        for (a, &v) in acc.iter_mut().zip(&x[k..k + n]) {
-            *a += c * v;
+fn branches_max<const B: usize>(
+    branches: [&[f32; TAPS]; B],
+    x: &[f32; TAPS - 1 + BLOCK],
+    out: &mut [f32; BLOCK],
+) {
+    let mut acc = [[0.0f32; BLOCK]; B];
+    for k in 0..TAPS {
+        let xs: &[f32; BLOCK] = x[k..k + BLOCK].try_into().unwrap();
+        for (a, taps) in acc.iter_mut().zip(&branches) {
+            let c = taps[k];
+            for (a, &v) in a.iter_mut().zip(xs) {
+                *a += c * v;
+            }
         }
     }
-    for (o, a) in out.iter_mut().zip(acc.iter()) {
-        *o = max_finite(*o, a.abs());
+    for a in &acc {
+        for (o, a) in out.iter_mut().zip(a) {
+            *o = max_finite(*o, a.abs());
+        }
+    }
+}
+
+/// Runs [`branches_max`] for every branch of `branches` over one block, two at a time.
+fn all_branches_max<'a>(
+    mut branches: impl Iterator<Item = &'a [f32; TAPS]>,
+    x: &[f32; TAPS - 1 + BLOCK],
+    out: &mut [f32; BLOCK],
+) {
+    while let Some(a) = branches.next() {
+        match branches.next() {
+            Some(b) => branches_max([a, b], x, out),
+            None => branches_max([a], x, out),
+        }
     }
 }
 
@@ -406,8 +434,7 @@ impl TruePeakLimiter {
 
     fn pass(&mut self, frames: &mut [Frame], stereo: bool) {
         let n = frames.len();
-        let mut peaks = [0.0f32; PASS];
-        let peaks = &mut peaks[..n];
+        let mut all_peaks = [0.0f32; PASS];
         let enabled = self.settings.enabled;
         let channels = if stereo { 2 } else { 1 };
         for ch in 0..channels {
@@ -418,27 +445,36 @@ impl TruePeakLimiter {
             }
             if enabled {
                 // Branch 0: the samples themselves, at the interpolator's centre.
-                for (p, v) in peaks.iter_mut().zip(&x[TAPS / 2 - 1..TAPS / 2 - 1 + n]) {
+                for (p, v) in all_peaks[..n]
+                    .iter_mut()
+                    .zip(&x[TAPS / 2 - 1..TAPS / 2 - 1 + n])
+                {
                     *p = max_finite(*p, v.abs());
                 }
-                let x = &x[..TAPS - 1 + n];
                 // The 4x points first (every `factor / 4`-th branch), then the points between
                 // them only when the pass comes near the ceiling: between two 4x points a
                 // signal below Nyquist rises at most 1 / cos(pi / 8) (0.69 dB) over them.
+                // Whole blocks are computed; the points past the pass read zeros and are
+                // not used.
                 let step = (self.factor / 4).max(1);
-                for branch in self.branches[..self.factor].iter().step_by(step).skip(1) {
-                    branch_max(branch, x, peaks);
+                let branches = &self.branches[..self.factor];
+                for start in (0..n).step_by(BLOCK) {
+                    let xb = x[start..start + TAPS - 1 + BLOCK].try_into().unwrap();
+                    let pb = (&mut all_peaks[start..start + BLOCK]).try_into().unwrap();
+                    all_branches_max(branches.iter().step_by(step).skip(1), xb, pb);
                 }
-                if step > 1 && peak_of(peaks) > self.fine_threshold {
-                    for (p, branch) in self.branches[..self.factor].iter().enumerate() {
-                        if p % step != 0 {
-                            branch_max(branch, x, peaks);
-                        }
+                if step > 1 && peak_of(&all_peaks[..n]) > self.fine_threshold {
+                    for start in (0..n).step_by(BLOCK) {
+                        let xb = x[start..start + TAPS - 1 + BLOCK].try_into().unwrap();
+                        let pb = (&mut all_peaks[start..start + BLOCK]).try_into().unwrap();
+                        let fine = branches.iter().enumerate().filter(|(p, _)| p % step != 0);
+                        all_branches_max(fine.map(|(_, b)| b), xb, pb);
                     }
                 }
             }
             self.tail[ch].copy_from_slice(&x[n..n + TAPS - 1]);
         }
+        let peaks = &all_peaks[..n];
         let ceiling = self.ceiling_gain;
         let release = self.release_coef;
         let window = self.window;

@@ -278,3 +278,32 @@ fn extreme_input_and_odd_rates() {
         }
     }
 }
+
+/// The detector's blocked FIR (the AVX2 build on an AVX2 machine, branches in pairs or
+/// alone) gives exactly what a plain scalar loop in tap order gives.
+#[test]
+fn blocked_branches_equal_a_scalar_reference() {
+    let limiter = TruePeakLimiter::new(48_000.0);
+    let x: [f32; TAPS - 1 + BLOCK] =
+        std::array::from_fn(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0);
+    let branches = &limiter.branches[1..limiter.factor()];
+    let scalar = |taps: &[f32; TAPS]| -> [f32; BLOCK] {
+        std::array::from_fn(|i| {
+            let mut acc = 0.0f32;
+            for k in 0..TAPS {
+                acc += taps[k] * x[i + k];
+            }
+            acc.abs()
+        })
+    };
+    for pair in branches.windows(2) {
+        let mut out = [0.0f32; BLOCK];
+        branches_max([&pair[0], &pair[1]], &x, &mut out);
+        let (a, b) = (scalar(&pair[0]), scalar(&pair[1]));
+        let expected: [f32; BLOCK] = std::array::from_fn(|i| a[i].max(b[i]));
+        assert_eq!(out, expected);
+        let mut alone = [0.0f32; BLOCK];
+        branches_max([&pair[0]], &x, &mut alone);
+        assert_eq!(alone, a);
+    }
+}
