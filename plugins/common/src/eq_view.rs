@@ -5,6 +5,7 @@
 //! over a handle changes its Q; a double click switches the section on or off. Dragging a
 //! switched-off handle switches it on.
 
+use crate::freq_axis::{self, MAX_HZ, MIN_HZ};
 use crate::params::{BandParams, EqSections, PassParams};
 use crate::theme;
 use egui::{self, pos2, Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui};
@@ -12,8 +13,6 @@ use nice_plug::prelude::*;
 use shared_dsp::bands::{BandLayout, NUM_BANDS};
 use shared_dsp::eq::Equalizer;
 
-const MIN_HZ: f32 = 20.0;
-const MAX_HZ: f32 = 20_000.0;
 /// The EQ curve's dB range (±).
 const EQ_RANGE_DB: f32 = 24.0;
 /// The spectrum's dB range: this many dB below 0 dB fill the plot's height.
@@ -67,13 +66,11 @@ struct Mapping {
 
 impl Mapping {
     fn x_of(&self, hz: f32) -> f32 {
-        let t = (hz.max(1.0) / MIN_HZ).ln() / (MAX_HZ / MIN_HZ).ln();
-        self.rect.left() + t * self.rect.width()
+        freq_axis::x_of_hz(self.rect.left(), self.rect.width(), hz)
     }
 
     fn hz_of(&self, x: f32) -> f32 {
-        let t = ((x - self.rect.left()) / self.rect.width()).clamp(0.0, 1.0);
-        MIN_HZ * (MAX_HZ / MIN_HZ).powf(t)
+        freq_axis::hz_of_x(self.rect.left(), self.rect.width(), x)
     }
 
     fn y_of_eq(&self, db: f32) -> f32 {
@@ -269,23 +266,16 @@ impl EqView {
     fn grid(&self, painter: &egui::Painter, map: &Mapping) {
         let rect = map.rect;
         let font = FontId::proportional(10.0);
-        for hz in [
-            20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0,
-        ] {
+        for hz in freq_axis::GRID_HZ {
             let x = map.x_of(hz);
             painter.line_segment(
                 [pos2(x, rect.top()), pos2(x, rect.bottom())],
                 Stroke::new(1.0, theme::GRID),
             );
-            let label = if hz >= 1000.0 {
-                format!("{}k", hz / 1000.0)
-            } else {
-                format!("{hz}")
-            };
             painter.text(
                 pos2(x + 3.0, rect.bottom() - 2.0),
                 Align2::LEFT_BOTTOM,
-                label,
+                freq_axis::grid_label(hz),
                 font.clone(),
                 theme::DIM,
             );

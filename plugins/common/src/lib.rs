@@ -1,9 +1,10 @@
 //! What the Stem Suite's two plugins, the Stem Strip and the Stem Master, share: parameter
 //! helpers (ranges, formatters, the EQ and compressor parameter groups) and the editor's
-//! look and widgets (theme, sliders, meters, the EQ curve), so both plugins read and look
+//! look and widgets (theme, sliders, meters, the EQ curve and its frequency axis), so both plugins read and look
 //! the same. DSP lives in `shared_dsp`, not here.
 
 pub mod eq_view;
+pub mod freq_axis;
 pub mod meters;
 pub mod params;
 pub mod sections;

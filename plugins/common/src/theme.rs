@@ -1,6 +1,7 @@
 //! Colours and visuals of both plugins' editors: a dark, low-glare theme for long sessions.
 
 use egui::{self, Color32};
+use shared_dsp::role::StemRole;
 
 /// Window background.
 pub const BACKGROUND: Color32 = Color32::from_rgb(0x16, 0x19, 0x1f);
@@ -41,6 +42,43 @@ pub fn band_color(i: usize) -> Color32 {
     BANDS[i.min(BANDS.len() - 1)]
 }
 
+/// The colour of a stem of `role` when its host gives no track colour: distinct hues of
+/// even brightness, none of them the accent or the warning colour.
+pub fn role_color(role: StemRole) -> Color32 {
+    match role {
+        StemRole::Drums => Color32::from_rgb(0xff, 0xc1, 0x5e),
+        StemRole::Bass => Color32::from_rgb(0xa3, 0x8b, 0xe8),
+        StemRole::Music => Color32::from_rgb(0x4d, 0xc8, 0xa8),
+        StemRole::LeadVocal => Color32::from_rgb(0xf4, 0x78, 0xa8),
+        StemRole::BackingVocals => Color32::from_rgb(0xd4, 0x9c, 0xe0),
+        StemRole::Fx => Color32::from_rgb(0xa5, 0xd6, 0x6f),
+        StemRole::Other => Color32::from_rgb(0x9e, 0xae, 0xb8),
+    }
+}
+
+/// A stem's colour: the host's track colour when known (lifted until it reads on the dark
+/// background), else its role's.
+pub fn stem_color(color_rgb: Option<[u8; 3]>, role: StemRole) -> Color32 {
+    match color_rgb {
+        Some([r, g, b]) => legible(Color32::from_rgb(r, g, b)),
+        None => role_color(role),
+    }
+}
+
+/// `c` mixed towards white until its brightest channel reaches about 60% (a dark track
+/// colour would vanish on the plots' background); brighter colours are returned as they are.
+pub fn legible(c: Color32) -> Color32 {
+    const MIN_MAX: f32 = 150.0;
+    let max = f32::from(c.r().max(c.g()).max(c.b()));
+    if max >= MIN_MAX {
+        return c;
+    }
+    // Mix with white by t so that the brightest channel reaches MIN_MAX.
+    let t = (MIN_MAX - max) / (255.0 - max);
+    let lift = |v: u8| (f32::from(v) + t * (255.0 - f32::from(v))).round() as u8;
+    Color32::from_rgb(lift(c.r()), lift(c.g()), lift(c.b()))
+}
+
 /// Applies the theme to an egui context.
 pub fn apply(ctx: &egui::Context) {
     let mut visuals = egui::Visuals::dark();
@@ -51,4 +89,30 @@ pub fn apply(ctx: &egui::Context) {
     visuals.widgets.inactive.bg_fill = Color32::from_rgb(0x2a, 0x2f, 0x38);
     visuals.widgets.inactive.weak_bg_fill = Color32::from_rgb(0x2a, 0x2f, 0x38);
     ctx.set_visuals(visuals);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legible_lifts_dark_colours_and_keeps_bright_ones() {
+        let bright = Color32::from_rgb(0xf4, 0x20, 0x10);
+        assert_eq!(legible(bright), bright);
+        let lifted = legible(Color32::from_rgb(0x20, 0x00, 0x00));
+        assert_eq!(lifted.r(), 150);
+        // Still reddest: the hue survives.
+        assert!(lifted.r() > lifted.g() && lifted.g() == lifted.b());
+        assert_eq!(legible(Color32::BLACK).r(), 150);
+    }
+
+    #[test]
+    fn every_role_has_its_own_colour() {
+        for (i, a) in StemRole::ALL.iter().enumerate() {
+            for b in &StemRole::ALL[i + 1..] {
+                assert_ne!(role_color(*a), role_color(*b), "{a} and {b}");
+            }
+        }
+        assert_eq!(stem_color(None, StemRole::Bass), role_color(StemRole::Bass));
+    }
 }

@@ -4,13 +4,16 @@
 //! latency); the EQ curve over the output spectrum beside the meters column; the EQ's
 //! section columns (with each bell's stereo, mid or side placement); the glue compressor,
 //! the limiter and the output; and the loudness history along the bottom. The "Stems" tab
-//! is where the cross-stem view (balance, masking) goes once the Stem link reaches the
-//! Master.
+//! is the cross-stem view ([`stems`]): the balance of the linked stems, their spectra, who
+//! masks whom and what to do about it.
+//!
+//! `STEM_MASTER_TAB=stems` in the environment opens the editor on the Stems tab (the
+//! screenshot script uses it).
 
 use crate::link::MasterLink;
 use crate::params::MasterParams;
 use crate::Shared;
-use egui::{self, RichText, Ui};
+use egui::{self, Ui};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::*;
@@ -27,6 +30,7 @@ mod chain;
 mod header;
 mod history;
 mod meters;
+mod stems;
 
 /// The editor type the plugin exports.
 pub type MasterEditor = EguiEditor<MasterApp>;
@@ -86,6 +90,8 @@ pub struct MasterApp {
     /// Width the EQ columns leave unused out of what they are offered, px (from the last
     /// frames): they are offered that much more.
     columns_slack: f32,
+    /// The Stems tab's state.
+    stems: stems::StemsTab,
 }
 
 impl MasterApp {
@@ -95,12 +101,16 @@ impl MasterApp {
             shared,
             link,
             context: None,
-            tab: Tab::Master,
+            tab: match std::env::var("STEM_MASTER_TAB").as_deref() {
+                Ok("stems") => Tab::Stems,
+                _ => Tab::Master,
+            },
             eq_view: EqView::default(),
             meters: meters::MeterState::default(),
             columns_height: 130.0,
             dynamics_height: 136.0,
             columns_slack: 0.0,
+            stems: stems::StemsTab::default(),
         }
     }
 }
@@ -139,7 +149,7 @@ impl NiceEguiApp for MasterApp {
                 header::title_row(ui, &mut self.tab, &self.shared);
                 match self.tab {
                     Tab::Master => self.master_tab(ui, &setter),
-                    Tab::Stems => stems_tab(ui),
+                    Tab::Stems => self.stems.show(ui, &self.link),
                 }
             });
     }
@@ -211,19 +221,4 @@ impl MasterApp {
         let (target_lufs, _) = params.target();
         history::show(ui, &self.shared, target_lufs);
     }
-}
-
-/// The cross-stem view's place: one honest line until the Stem link reaches the Master.
-fn stems_tab(ui: &mut Ui) {
-    ui.add_space(ROW_GAP);
-    stem_plugin_common::widgets::section_frame().show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        ui.label(
-            RichText::new(
-                "The cross-stem view (balance, masking) arrives with the Stem link in the next \
-                 release.",
-            )
-            .color(theme::DIM),
-        );
-    });
 }
