@@ -9,6 +9,8 @@
 
 use std::f64::consts::TAU;
 
+pub mod stems;
+
 /// A small deterministic noise generator (xorshift64*).
 #[derive(Debug, Clone)]
 pub struct Noise {
