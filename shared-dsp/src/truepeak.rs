@@ -34,8 +34,9 @@ pub struct TruePeakMeter {
     branches: [[f32; TAPS]; MAX_FACTOR],
     /// Per channel, the last `TAPS - 1` input samples, oldest first.
     tail: [[f32; TAPS - 1]; 2],
-    /// Scratch: the tail followed by up to [`CHUNK`] new samples.
-    scratch: [f32; TAPS - 1 + CHUNK],
+    /// Scratch: the tail followed by up to [`CHUNK`] new samples, then room for a whole
+    /// [`BLOCK`] past them (zeros, or stale samples the peak does not read).
+    scratch: [f32; TAPS - 1 + CHUNK + BLOCK],
     /// Largest true peak (linear) since it was last taken.
     peak: f32,
 }
@@ -43,21 +44,34 @@ pub struct TruePeakMeter {
 /// Samples processed per inner pass.
 const CHUNK: usize = 128;
 
-/// Largest magnitude of one interpolating branch over `x` (the `TAPS - 1` samples before the
-/// block, then the block): a plain FIR, taps outer and samples inner so the inner loop runs
-/// over the samples 4 or 8 wide. Compiled twice, for AVX2 and for baseline x86-64 (SSE2),
-/// and picked at run time.
+/// Frames the interpolator computes at once: a chunk is processed in blocks of this many.
+const BLOCK: usize = 32;
+
+/// Largest magnitude of the `B` interpolating branches over the first `n` frames of a block
+/// (`x` holds the `TAPS - 1` samples before the block, then the block): a plain FIR, taps
+/// outer and samples inner (4 or 8 wide), every branch's accumulators held in registers
+/// across the taps and each `x` load shared by the branches. The sums run in tap order, so
+/// the numbers do not depend on the instruction set or on how the branches are grouped.
+/// Compiled twice, for AVX2 and for baseline x86-64 (SSE2), and picked at run time.
 #[multiversion(targets("x86_64+avx2"))]
-fn branch_peak(taps: &[f32; TAPS], x: &[f32]) -> f32 {
-    let n = (x.len() + 1).saturating_sub(TAPS).min(CHUNK);
-    let mut acc = [0.0f32; CHUNK];
-    let acc = &mut acc[..n];
-    for (k, &c) in taps.iter().enumerate() {
-        for (a, &v) in acc.iter_mut().zip(&x[k..k + n]) {
-            *a += c * v;
+fn branches_peak<const B: usize>(
+    branches: [&[f32; TAPS]; B],
+    x: &[f32; TAPS - 1 + BLOCK],
+    n: usize,
+) -> f32 {
+    let mut acc = [[0.0f32; BLOCK]; B];
+    for k in 0..TAPS {
+        let xs: &[f32; BLOCK] = x[k..k + BLOCK].try_into().unwrap();
+        for (a, taps) in acc.iter_mut().zip(&branches) {
+            let c = taps[k];
+            for (a, &v) in a.iter_mut().zip(xs) {
+                *a += c * v;
+            }
         }
     }
-    peak_magnitude(acc)
+    acc.iter()
+        .map(|a| peak_magnitude(&a[..n.min(BLOCK)]))
+        .fold(0.0, f32::max)
 }
 
 /// Zeroth-order modified Bessel function of the first kind (series), for the Kaiser window.
@@ -138,7 +152,7 @@ impl TruePeakMeter {
             factor,
             branches,
             tail: [[0.0; TAPS - 1]; 2],
-            scratch: [0.0; TAPS - 1 + CHUNK],
+            scratch: [0.0; TAPS - 1 + CHUNK + BLOCK],
             peak: 0.0,
         }
     }
@@ -170,8 +184,17 @@ impl TruePeakMeter {
             self.scratch[TAPS - 1..TAPS - 1 + n].copy_from_slice(chunk);
             // Branch 0 is the samples themselves.
             peak = peak.max(peak_magnitude(chunk));
-            for branch in &self.branches[1..self.factor] {
-                peak = peak.max(branch_peak(branch, &self.scratch[..TAPS - 1 + n]));
+            for start in (0..n).step_by(BLOCK) {
+                let x = self.scratch[start..start + TAPS - 1 + BLOCK]
+                    .try_into()
+                    .unwrap();
+                let rest = n - start;
+                peak = peak.max(match &self.branches[1..self.factor] {
+                    [a, b, c] => branches_peak([a, b, c], x, rest),
+                    [a, b] => branches_peak([a, b], x, rest),
+                    [a] => branches_peak([a], x, rest),
+                    _ => 0.0,
+                });
             }
             self.tail[ch].copy_from_slice(&self.scratch[n..n + TAPS - 1]);
         }
@@ -262,20 +285,26 @@ mod tests {
     #[test]
     fn vectorised_branches_equal_a_scalar_reference() {
         let m = TruePeakMeter::new(48_000.0);
-        let x: Vec<f32> = (0..CHUNK + TAPS - 1)
-            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
-            .collect();
-        for taps in &m.branches[1..m.factor] {
+        let x: [f32; TAPS - 1 + BLOCK] =
+            std::array::from_fn(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0);
+        let scalar = |taps: &[f32; TAPS], n: usize| {
             let mut expected = 0.0f32;
-            for i in 0..CHUNK {
+            for i in 0..n {
                 let mut acc = 0.0f32;
                 for k in 0..TAPS {
                     acc += taps[k] * x[i + k];
                 }
                 expected = expected.max(acc.abs());
             }
-            assert_eq!(branch_peak(taps, &x), expected);
-            assert!(expected > 0.5);
+            expected
+        };
+        let [_, a, b, c] = &m.branches;
+        for n in [BLOCK, 13] {
+            let (pa, pb, pc) = (scalar(a, n), scalar(b, n), scalar(c, n));
+            assert!(pa.min(pb).min(pc) > 0.5);
+            assert_eq!(branches_peak([a], &x, n), pa);
+            assert_eq!(branches_peak([a, b], &x, n), pa.max(pb));
+            assert_eq!(branches_peak([a, b, c], &x, n), pa.max(pb).max(pc));
         }
     }
 
