@@ -208,9 +208,35 @@ impl SlidingMin {
         self.next_index = 0;
     }
 
+    /// The queue's position in locals, for a run of pushes; the caller writes `head`,
+    /// `len` and `next_index` back when done.
+    fn start(&mut self) -> MinCursor<'_> {
+        MinCursor {
+            mask: self.ring.len() - 1,
+            window: self.window,
+            head: self.head,
+            len: self.len,
+            next_index: self.next_index,
+            ring: &mut self.ring,
+        }
+    }
+}
+
+/// [`SlidingMin`]'s state borrowed into locals for the length of a pass.
+struct MinCursor<'a> {
+    ring: &'a mut [(u64, f32)],
+    mask: usize,
+    window: u64,
+    head: usize,
+    len: usize,
+    next_index: u64,
+}
+
+impl MinCursor<'_> {
+    /// Adds `value` and returns the minimum of the last `window` values.
     #[inline(always)]
     fn push(&mut self, value: f32) -> f32 {
-        let mask = self.ring.len() - 1;
+        let mask = self.mask;
         let index = self.next_index;
         self.next_index += 1;
         while self.len > 0 && self.ring[(self.head + self.len - 1) & mask].1 >= value {
@@ -219,8 +245,7 @@ impl SlidingMin {
         // The queue never holds more than `window` entries (older ones leave below).
         self.ring[(self.head + self.len) & mask] = (index, value);
         self.len += 1;
-        let front = self.ring[self.head];
-        if front.0 + self.window <= index {
+        if self.ring[self.head].0 + self.window <= index {
             self.head = (self.head + 1) & mask;
             self.len -= 1;
         }
@@ -474,41 +499,58 @@ impl TruePeakLimiter {
             }
             self.tail[ch].copy_from_slice(&x[n..n + TAPS - 1]);
         }
-        let peaks = &all_peaks[..n];
+        self.apply_gain(frames, &all_peaks[..n]);
+    }
+
+    /// The gain stage of a pass: from the detector's `peaks` (one a frame) the gain each
+    /// frame needs, its sliding minimum, the release and the moving average, applied to the
+    /// frames leaving the delay line. One loop, its state in locals (not in `self`, which
+    /// the compiler would store and reload every frame).
+    fn apply_gain(&mut self, frames: &mut [Frame], peaks: &[f32]) {
         let ceiling = self.ceiling_gain;
         let release = self.release_coef;
         let window = self.window;
-        let delay_len = self.latency;
+        let average = &mut self.average[..window];
+        let delay = &mut self.delay[..self.latency];
+        let mut min = self.min.start();
+        let mut released = self.released;
+        let mut sum = self.average_sum;
+        let mut average_pos = self.average_pos;
+        let mut ones_run = self.ones_run;
+        let mut delay_pos = self.delay_pos;
         let mut min_gain = self.min_gain;
-        for (frame, &peak) in frames.iter_mut().zip(peaks.iter()) {
+        for (frame, &peak) in frames.iter_mut().zip(peaks) {
             let needed = if peak > ceiling { ceiling / peak } else { 1.0 };
-            let held = self.min.push(needed);
-            self.released = if held < self.released {
+            let held = min.push(needed);
+            released = if held < released {
                 held
             } else {
-                held + (self.released - held) * release
+                held + (released - held) * release
             };
-            let old = std::mem::replace(&mut self.average[self.average_pos], self.released);
-            self.average_sum += self.released as f64 - old as f64;
-            self.average_pos += 1;
-            if self.average_pos == window {
-                self.average_pos = 0;
+            let old = std::mem::replace(&mut average[average_pos], released);
+            sum += released as f64 - old as f64;
+            average_pos += 1;
+            if average_pos == window {
+                average_pos = 0;
             }
-            let gain = (self.average_sum / window as f64) as f32;
-            self.ones_run = if self.released == 1.0 {
-                self.ones_run + 1
-            } else {
-                0
-            };
+            ones_run = if released == 1.0 { ones_run + 1 } else { 0 };
+            let gain = (sum / window as f64) as f32;
             min_gain = min_gain.min(gain);
-            let delayed = std::mem::replace(&mut self.delay[self.delay_pos], *frame);
-            self.delay_pos += 1;
-            if self.delay_pos == delay_len {
-                self.delay_pos = 0;
+            let delayed = std::mem::replace(&mut delay[delay_pos], *frame);
+            delay_pos += 1;
+            if delay_pos == delay.len() {
+                delay_pos = 0;
             }
             let g = gain as f64;
             *frame = [delayed[0] * g, delayed[1] * g];
         }
+        let (head, len, next_index) = (min.head, min.len, min.next_index);
+        (self.min.head, self.min.len, self.min.next_index) = (head, len, next_index);
+        self.released = released;
+        self.average_sum = sum;
+        self.average_pos = average_pos;
+        self.ones_run = ones_run;
+        self.delay_pos = delay_pos;
         self.min_gain = min_gain;
     }
 }
