@@ -1,5 +1,8 @@
 //! `stems`: the Stem Suite command-line tool.
 
+mod analyze;
+mod audio;
+mod demo;
 mod link;
 
 use clap::{Parser, Subcommand};
@@ -17,11 +20,17 @@ enum Command {
     /// Inspect the shared-memory link between Stem Strips and Stem Masters.
     #[command(subcommand)]
     Link(link::LinkCommand),
+    /// Analyse stem files: loudness, true peak, balance and which stem masks which.
+    Analyze(analyze::AnalyzeArgs),
+    /// Write a generated demo multitrack and analyse it (JSON and an HTML report).
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Link(cmd) => link::run(cmd),
+        Command::Analyze(args) => analyze::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

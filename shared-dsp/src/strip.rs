@@ -425,6 +425,17 @@ impl Strip {
         out.transport = transport;
     }
 
+    /// Integrated loudness of the output since the start or the last reset, LUFS (`-inf`
+    /// while silent or where loudness cannot be measured).
+    pub fn integrated_lufs(&self) -> f32 {
+        self.levels.integrated_lufs()
+    }
+
+    /// Loudness range of the output (EBU Tech 3342) since the start or the last reset, LU.
+    pub fn loudness_range_lu(&self) -> f32 {
+        self.levels.loudness_range_lu()
+    }
+
     /// Meter readings for the GUI since the last call, then starts over. Does not allocate.
     pub fn take_meters(&mut self) -> StripMeters {
         StripMeters {

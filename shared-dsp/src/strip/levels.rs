@@ -157,6 +157,13 @@ impl OutputLevels {
             .map_or(f32::NEG_INFINITY, LoudnessMeter::integrated_lufs)
     }
 
+    /// Loudness range (EBU Tech 3342), LU; 0 when off or before enough audio.
+    pub(super) fn loudness_range_lu(&self) -> f32 {
+        self.loudness
+            .as_ref()
+            .map_or(0.0, LoudnessMeter::loudness_range_lu)
+    }
+
     /// Largest sample peak (dBFS) since the last call, then starts over.
     pub(super) fn take_sample_peak_db(&mut self) -> f32 {
         match self.loudness.as_mut() {

@@ -1,0 +1,531 @@
+//! `stems analyze`: the suite's analysis on stem files, without a DAW.
+//!
+//! Each stem goes through the Stem Strip's own analysis, then all of them, in lockstep as if
+//! they played together, through the Stem Master's masking and balance engines (see
+//! [`engine`]). Results go to standard output as text, to `--json` (schema in
+//! `docs/analyze-json.md`, versioned by its `schema` and `version` fields) and to
+//! `--report` (one self-contained HTML file). Everything else (notices, progress) goes to
+//! standard error.
+//!
+//! Exit codes: 0 success; 1 masking warnings found with `--fail-on-warnings`; 2 usage
+//! error; 3 an input file or folder cannot be used; 4 an output file cannot be written.
+
+pub mod engine;
+pub mod json;
+pub mod report;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use rayon::prelude::*;
+use shared_dsp::role::StemRole;
+
+use crate::audio::{self, Audio, InputError};
+use engine::{CrossFigures, StemFigures};
+
+/// Exit code: masking warnings found and `--fail-on-warnings` given.
+pub const EXIT_WARNINGS: u8 = 1;
+/// Exit code: an input cannot be used.
+pub const EXIT_INPUT: u8 = 3;
+/// Exit code: an output cannot be written.
+pub const EXIT_OUTPUT: u8 = 4;
+
+/// `stems analyze` options.
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:
+  stems analyze stems/                      analyse every WAV, FLAC and AIFF file in stems/
+  stems analyze kick.wav bass.flac vox.aif  analyse these files
+  stems analyze stems/ --role synth.wav=music --json report.json --report report.html
+  stems analyze stems/ --json - --quiet     JSON on standard output, nothing else
+  stems analyze stems/ --fail-on-warnings   exit 1 when a stem is masked (for scripts)
+
+Roles come from file names (kick, snare, drum, perc, overheads: drums; bass, sub: bass;
+vox, vocal, lead: lead vocal; bgv, backing, choir, harm: backing vocals; fx, sfx, reverb,
+verb: FX; anything else: music) unless --role says otherwise.
+
+Exit codes: 0 done; 1 warnings with --fail-on-warnings; 2 usage error; 3 unusable input;
+4 an output cannot be written.")]
+pub struct AnalyzeArgs {
+    /// Stem files (WAV, FLAC, AIFF; mono or stereo) or folders of them.
+    #[arg(required = true, value_name = "FILES OR FOLDERS")]
+    pub inputs: Vec<PathBuf>,
+    /// Set a stem's role: FILE=ROLE, FILE as given or its name without the extension; ROLE
+    /// one of drums, bass, music, lead_vocal, backing_vocals, fx, other. Repeatable.
+    #[arg(long = "role", value_name = "FILE=ROLE")]
+    pub roles: Vec<String>,
+    /// Write everything as JSON to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Exit with code 1 when a masking warning is found.
+    #[arg(long)]
+    pub fail_on_warnings: bool,
+    /// Print nothing but errors (and the JSON, with `--json -`).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// One stem, read and analysed.
+pub struct Stem {
+    /// Display name: the file's name without its extension.
+    pub name: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Its role.
+    pub role: StemRole,
+    /// Whether the role came from `--role` (else from the file name).
+    pub role_given: bool,
+    /// Channels in the file.
+    pub channels: usize,
+    /// Sample rate of the file, Hz.
+    pub file_rate_hz: u32,
+    /// How the file stores samples.
+    pub format: String,
+    /// Seconds of audio in the file.
+    pub file_seconds: f64,
+    /// Its figures.
+    pub figures: StemFigures,
+}
+
+/// Everything one run found.
+pub struct Analysis {
+    /// Session sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Seconds analysed (the longest stem).
+    pub seconds: f64,
+    /// The stems, in input order.
+    pub stems: Vec<Stem>,
+    /// Integrated loudness of the sum, LUFS.
+    pub sum_integrated_lufs: f32,
+    /// Short-term loudness of the sum over time.
+    pub sum_timeline: Vec<f32>,
+    /// The cross-stem findings.
+    pub cross: CrossFigures,
+    /// Things the user should know (resampling, padding, repaired samples).
+    pub notices: Vec<String>,
+}
+
+/// The role a file name suggests (see the command's help).
+pub fn guess_role(name: &str) -> StemRole {
+    let n = name.to_ascii_lowercase();
+    let has = |keys: &[&str]| keys.iter().any(|k| n.contains(k));
+    if has(&["bgv", "backing", "choir", "harm"]) {
+        StemRole::BackingVocals
+    } else if has(&["vox", "vocal", "lead"]) {
+        StemRole::LeadVocal
+    } else if has(&["kick", "snare", "drum", "perc", "overhead", "oh_"]) {
+        StemRole::Drums
+    } else if has(&["bass", "sub"]) {
+        StemRole::Bass
+    } else if has(&["sfx", "fx", "reverb", "verb"]) {
+        StemRole::Fx
+    } else {
+        StemRole::Music
+    }
+}
+
+/// Parses a role name (`lead_vocal`, `Lead Vocal`, `vocal`...).
+pub fn parse_role(s: &str) -> Option<StemRole> {
+    let key = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    let alias = match key.as_str() {
+        "vocal" | "vox" | "lead" | "lead_vox" => Some(StemRole::LeadVocal),
+        "bgv" | "backing" | "backing_vocal" => Some(StemRole::BackingVocals),
+        "drum" => Some(StemRole::Drums),
+        _ => None,
+    };
+    alias.or_else(|| {
+        StemRole::ALL
+            .into_iter()
+            .find(|r| r.label().to_ascii_lowercase().replace(' ', "_") == key)
+    })
+}
+
+fn stem_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Runs `stems analyze`.
+pub fn run(args: AnalyzeArgs) -> ExitCode {
+    match analyse_and_write(&args) {
+        Ok(found_warnings) => {
+            if found_warnings && args.fail_on_warnings {
+                ExitCode::from(EXIT_WARNINGS)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_INPUT)
+        }
+        Err(Failure::Output(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_OUTPUT)
+        }
+    }
+}
+
+/// Why a run failed.
+pub enum Failure {
+    /// Bad arguments.
+    Usage(String),
+    /// An input cannot be used.
+    Input(InputError),
+    /// An output cannot be written.
+    Output(anyhow::Error),
+}
+
+/// Analyses and writes every output; `Ok(true)` when warnings were found.
+pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
+    let files = audio::collect_inputs(&args.inputs).map_err(Failure::Input)?;
+    let mut roles: Vec<(String, StemRole)> = Vec::new();
+    for r in &args.roles {
+        let (file, role) = r
+            .rsplit_once('=')
+            .ok_or_else(|| Failure::Usage(format!("--role {r}: expected FILE=ROLE")))?;
+        let role = parse_role(role).ok_or_else(|| {
+            Failure::Usage(format!(
+                "--role {r}: unknown role `{role}`; use drums, bass, music, lead_vocal, backing_vocals, fx or other"
+            ))
+        })?;
+        roles.push((file.to_owned(), role));
+    }
+    for (file, _) in &roles {
+        let matches = files.iter().any(|p| {
+            p.as_path() == Path::new(file) || stem_name(p) == *file || p.file_name().is_some_and(|n| n == file.as_str())
+        });
+        if !matches {
+            return Err(Failure::Usage(format!(
+                "--role {file}=...: no input file is named `{file}`"
+            )));
+        }
+    }
+    // Check output paths before the work (and never leave partial files: see audio.rs).
+    for out in [&args.json, &args.report].into_iter().flatten() {
+        if out.as_os_str() != "-" {
+            check_writable(out).map_err(Failure::Output)?;
+        }
+    }
+    let analysis = analyse(&files, &roles, args.quiet).map_err(|e| match e {
+        AnalyseError::Input(e) => Failure::Input(e),
+        AnalyseError::Other(e) => Failure::Output(e),
+    })?;
+    if !args.quiet {
+        for n in &analysis.notices {
+            eprintln!("notice: {n}");
+        }
+    }
+    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
+    if !args.quiet && !json_to_stdout {
+        print!("{}", text(&analysis));
+    }
+    if let Some(path) = &args.json {
+        let doc = json::document(&analysis);
+        let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| Failure::Output(e.into()))?;
+        if json_to_stdout {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|_| out.write_all(b"\n"))
+                .map_err(|e| Failure::Output(e.into()))?;
+        } else {
+            audio::write_atomically(path, |f| {
+                use std::io::Write;
+                f.write_all(&bytes)?;
+                Ok(())
+            })
+            .map_err(Failure::Output)?;
+            if !args.quiet {
+                eprintln!("wrote {}", path.display());
+            }
+        }
+    }
+    if let Some(path) = &args.report {
+        let html = report::html(&analysis);
+        audio::write_atomically(path, |f| {
+            use std::io::Write;
+            f.write_all(html.as_bytes())?;
+            Ok(())
+        })
+        .map_err(Failure::Output)?;
+        if !args.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(!analysis.cross.warnings.is_empty())
+}
+
+/// Fails early, with the path in the message, when `path` cannot be created.
+fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if path.is_dir() {
+        anyhow::bail!("{}: is a folder; give a file name", path.display());
+    }
+    let probe = dir.join(format!(".stems-write-check-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => anyhow::bail!(
+            "{}: cannot write there ({e}); choose a writable folder",
+            path.display()
+        ),
+    }
+}
+
+/// Why an analysis failed.
+pub enum AnalyseError {
+    /// An input cannot be used.
+    Input(InputError),
+    /// Anything else (resampling).
+    Other(anyhow::Error),
+}
+
+/// Reads, matches up and analyses `files` (roles from `roles` by file, else guessed).
+pub fn analyse(
+    files: &[PathBuf],
+    roles: &[(String, StemRole)],
+    quiet: bool,
+) -> Result<Analysis, AnalyseError> {
+    let progress = progress_bar(files.len() as u64 * 2, quiet);
+    progress.set_message("reading");
+    let read: Vec<Result<Audio, InputError>> = files
+        .par_iter()
+        .map(|p| {
+            let r = audio::read(p);
+            progress.inc(1);
+            r
+        })
+        .collect();
+    let mut audios = Vec::with_capacity(read.len());
+    for r in read {
+        audios.push(r.map_err(AnalyseError::Input)?);
+    }
+    let mut notices = Vec::new();
+    // One session rate: the most common, the highest among equals.
+    let mut rates: Vec<u32> = audios.iter().map(|a| a.sample_rate_hz).collect();
+    rates.sort_unstable();
+    let rate = rates
+        .iter()
+        .copied()
+        .max_by_key(|r| (rates.iter().filter(|x| *x == r).count(), *r))
+        .unwrap_or(48_000);
+    for a in &audios {
+        if a.non_finite_samples > 0 {
+            notices.push(format!(
+                "{}: {} NaN or infinite samples were replaced by silence",
+                a.path.display(),
+                a.non_finite_samples
+            ));
+        }
+        if a.sample_rate_hz != rate {
+            notices.push(format!(
+                "{}: {} Hz resampled to the session's {} Hz",
+                a.path.display(),
+                a.sample_rate_hz,
+                rate
+            ));
+        }
+    }
+    let converted: Vec<Result<Audio, anyhow::Error>> =
+        audios.par_iter().map(|a| audio::resample(a, rate)).collect();
+    let mut session = Vec::with_capacity(converted.len());
+    for c in converted {
+        session.push(c.map_err(AnalyseError::Other)?);
+    }
+    let frames = session.iter().map(Audio::frames).max().unwrap_or(0);
+    for (a, orig) in session.iter_mut().zip(&audios) {
+        if a.frames() < frames {
+            notices.push(format!(
+                "{}: {:.2} s long, padded with silence to the longest stem's {:.2} s",
+                orig.path.display(),
+                a.seconds(),
+                frames as f64 / f64::from(rate)
+            ));
+            for c in &mut a.channels {
+                c.resize(frames, 0.0);
+            }
+        }
+    }
+    let stems: Vec<(String, StemRole, bool)> = files
+        .iter()
+        .map(|p| {
+            let name = stem_name(p);
+            let given = roles.iter().rev().find(|(f, _)| {
+                p.as_path() == Path::new(f) || *f == name || p.file_name().is_some_and(|n| n == f.as_str())
+            });
+            match given {
+                Some((_, role)) => (name, *role, true),
+                None => (name.clone(), guess_role(&name), false),
+            }
+        })
+        .collect();
+    progress.set_message("analysing");
+    let figures: Vec<StemFigures> = session
+        .par_iter()
+        .zip(&stems)
+        .map(|(a, (name, role, _))| {
+            let f = engine::analyse_stem(&a.channels, rate, *role, name);
+            progress.inc(1);
+            f
+        })
+        .collect();
+    progress.set_message("masking");
+    let cross_input: Vec<(StemRole, &str, &[shared_dsp::snapshot::StemSnapshot])> = stems
+        .iter()
+        .zip(&figures)
+        .map(|((name, role, _), f)| (*role, name.as_str(), f.snapshots.as_slice()))
+        .collect();
+    let (cross, (sum_timeline, sum_integrated)) = rayon::join(
+        || engine::cross_analysis(&cross_input),
+        || {
+            let chans: Vec<&[Vec<f32>]> = session.iter().map(|a| a.channels.as_slice()).collect();
+            engine::sum_loudness(&chans, rate)
+        },
+    );
+    progress.finish_and_clear();
+    let stems = stems
+        .into_iter()
+        .zip(figures)
+        .zip(&audios)
+        .map(|(((name, role, given), figures), a)| Stem {
+            name,
+            path: a.path.clone(),
+            role,
+            role_given: given,
+            channels: a.channels.len(),
+            file_rate_hz: a.sample_rate_hz,
+            format: a.format.clone(),
+            file_seconds: a.seconds(),
+            figures,
+        })
+        .collect();
+    Ok(Analysis {
+        sample_rate_hz: rate,
+        seconds: frames as f64 / f64::from(rate),
+        stems,
+        sum_integrated_lufs: sum_integrated,
+        sum_timeline,
+        cross,
+        notices,
+    })
+}
+
+fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn lufs(v: f32) -> String {
+    if v.is_finite() && v > -150.0 {
+        format!("{v:.1}")
+    } else {
+        "-inf".into()
+    }
+}
+
+/// The name of stem `id` (1-based engine id) in `a`.
+pub fn name_of(a: &Analysis, id: u64) -> &str {
+    a.stems
+        .get((id as usize).wrapping_sub(1))
+        .map_or("?", |s| s.name.as_str())
+}
+
+/// The text printed to standard output.
+pub fn text(a: &Analysis) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} stems, {:.1} s at {} Hz; sum {} LUFS integrated",
+        a.stems.len(),
+        a.seconds,
+        a.sample_rate_hz,
+        lufs(a.sum_integrated_lufs)
+    );
+    let _ = writeln!(s);
+    let width = a.stems.iter().map(|x| x.name.chars().count()).max().unwrap_or(4).max(4);
+    let _ = writeln!(
+        s,
+        "{:<width$}  {:<14}  {:>10}  {:>6}  {:>9}  {:>7}  {:>6}  {:>6}",
+        "STEM", "ROLE", "INTEGRATED", "LRA", "TRUE PEAK", "VS SUM", "CREST", "CORR"
+    );
+    for x in &a.stems {
+        let f = &x.figures;
+        let rel = if f.integrated_lufs.is_finite() && a.sum_integrated_lufs.is_finite() {
+            format!("{:+.1} LU", f.integrated_lufs - a.sum_integrated_lufs)
+        } else {
+            "-".into()
+        };
+        let _ = writeln!(
+            s,
+            "{:<width$}  {:<14}  {:>5} LUFS  {:>3.1} LU  {:>5.1} dBTP  {:>7}  {:>3.1} dB  {:>6.2}",
+            x.name,
+            format!("{}{}", x.role.label(), if x.role_given { "" } else { "*" }),
+            lufs(f.integrated_lufs),
+            f.loudness_range_lu,
+            f.max_true_peak_db,
+            rel,
+            f.crest_db,
+            f.correlation,
+        );
+    }
+    let _ = writeln!(s, "(* role guessed from the file name; set it with --role FILE=ROLE)");
+    let _ = writeln!(s);
+    if a.cross.warnings.is_empty() {
+        let _ = writeln!(s, "Masking: no warnings.");
+    } else {
+        let _ = writeln!(s, "Masking warnings ({}):", a.cross.warnings.len());
+        for w in &a.cross.warnings {
+            let _ = writeln!(
+                s,
+                "  {} [raised {:.0} s of {:.0} s, from {:.1} s]",
+                w.text, w.active_s, a.cross.seconds, w.first_s
+            );
+        }
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Masking history (share of the time each stem was masked, worst range):");
+    for (k, x) in a.stems.iter().enumerate() {
+        let share = a.cross.masked_share.get(k).copied().unwrap_or(0.0);
+        let worst = json::worst_range(&a.cross.band_history[k]);
+        match worst {
+            Some((lo, hi, peak)) if share >= 0.005 && peak >= 0.005 => {
+                let _ = writeln!(
+                    s,
+                    "  {:<width$}  {:>3.0}%  worst {} ({:.0}% of the time)",
+                    x.name,
+                    share * 100.0,
+                    shared_dsp::link::band_text(lo, hi),
+                    peak * 100.0
+                );
+            }
+            _ => {
+                let _ = writeln!(s, "  {:<width$}  {:>3.0}%", x.name, share * 100.0);
+            }
+        }
+    }
+    s
+}

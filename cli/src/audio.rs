@@ -1,0 +1,369 @@
+//! Reading stem files: WAV (16/24/32-bit integer, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE),
+//! FLAC and AIFF through `symphonia`, mono or stereo, into planar `f32`; matching sample
+//! rates with `rubato`; writing WAV with `hound` through a temporary file and a rename, so no
+//! half-written file is ever left behind.
+//!
+//! Bad input is refused with an [`InputError`] that names the file, says what is wrong and
+//! what to do. A file is read whole: a data chunk shorter than its header says (a truncated
+//! file, or a header that lies about its length) is refused rather than analysed in part.
+
+use std::fmt;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+/// Extensions `stems analyze` picks up in a folder.
+pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "wave", "flac", "aif", "aiff", "aifc"];
+
+/// Why a stem file cannot be used.
+#[derive(Debug)]
+pub enum InputError {
+    /// The path does not exist.
+    Missing(PathBuf),
+    /// It exists but cannot be opened or read.
+    Unreadable(PathBuf, std::io::Error),
+    /// It is empty.
+    Empty(PathBuf),
+    /// It is not audio symphonia can read (or not the format its name says).
+    NotAudio(PathBuf, String),
+    /// It has fewer frames than its header declares.
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Frames the header declares.
+        declared: u64,
+        /// Frames actually present.
+        found: u64,
+    },
+    /// More than two channels.
+    TooManyChannels(PathBuf, usize),
+    /// Decoding failed part-way.
+    Corrupt(PathBuf, String),
+    /// A folder without any audio file.
+    NoAudioInFolder(PathBuf),
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::Missing(p) => write!(f, "{}: no such file or folder", p.display()),
+            InputError::Unreadable(p, e) => write!(f, "{}: cannot read it ({e})", p.display()),
+            InputError::Empty(p) => write!(f, "{}: the file is empty (0 bytes); export it again", p.display()),
+            InputError::NotAudio(p, why) => write!(
+                f,
+                "{}: not a readable WAV, FLAC or AIFF file ({why}); check that it is audio and export it again",
+                p.display()
+            ),
+            InputError::Truncated { path, declared, found } => write!(
+                f,
+                "{}: truncated: the header declares {declared} frames but only {found} are there; \
+                 the file was cut short (an interrupted copy or export): export it again",
+                path.display()
+            ),
+            InputError::TooManyChannels(p, n) => write!(
+                f,
+                "{}: {n} channels; stems must be mono or stereo: export a stereo stem (or fold it down) and try again",
+                p.display()
+            ),
+            InputError::Corrupt(p, why) => write!(f, "{}: the audio data is damaged ({why}); export it again", p.display()),
+            InputError::NoAudioInFolder(p) => write!(
+                f,
+                "{}: no audio files in this folder (looked for .wav, .flac, .aif, .aiff)",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// A decoded stem: planar channels (one or two) at `sample_rate_hz`.
+#[derive(Debug, Clone)]
+pub struct Audio {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// One or two channels of equal length.
+    pub channels: Vec<Vec<f32>>,
+    /// How the file stores its samples, e.g. "24-bit PCM" (for the report).
+    pub format: String,
+    /// Samples that were NaN or infinite and were replaced by silence.
+    pub non_finite_samples: u64,
+}
+
+impl Audio {
+    /// Frames per channel.
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+
+    /// Length, seconds.
+    pub fn seconds(&self) -> f64 {
+        self.frames() as f64 / f64::from(self.sample_rate_hz.max(1))
+    }
+}
+
+/// The audio files named by `inputs`: files as given, folders searched (not recursively)
+/// for [`AUDIO_EXTENSIONS`], sorted by name.
+pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => InputError::Missing(input.clone()),
+            _ => InputError::Unreadable(input.clone(), e),
+        })?;
+        if meta.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .map_err(|e| InputError::Unreadable(input.clone(), e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_audio_name(p))
+                .collect();
+            if found.is_empty() {
+                return Err(InputError::NoAudioInFolder(input.clone()));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn is_audio_name(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Reads a whole stem file.
+pub fn read(path: &Path) -> Result<Audio, InputError> {
+    let file = File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => InputError::Missing(path.to_owned()),
+        _ => InputError::Unreadable(path.to_owned(), e),
+    })?;
+    let len = file
+        .metadata()
+        .map_err(|e| InputError::Unreadable(path.to_owned(), e))?
+        .len();
+    if len == 0 {
+        return Err(InputError::Empty(path.to_owned()));
+    }
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let not_audio = |e: SymphoniaError| InputError::NotAudio(path.to_owned(), e.to_string());
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(not_audio)?;
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| InputError::NotAudio(path.to_owned(), "no audio track".into()))?;
+    let track_id = track.id;
+    let declared = track.num_frames;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .ok_or_else(|| InputError::NotAudio(path.to_owned(), "no audio parameters".into()))?
+        .clone();
+    let channel_count = params.channels.as_ref().map_or(0, |c| c.count());
+    if channel_count > 2 {
+        return Err(InputError::TooManyChannels(path.to_owned(), channel_count));
+    }
+    let sample_rate_hz = params
+        .sample_rate
+        .ok_or_else(|| InputError::NotAudio(path.to_owned(), "no sample rate".into()))?;
+    let format_text = match (params.bits_per_sample, params.sample_format) {
+        (Some(bits), Some(f)) => format!("{bits}-bit {f:?}"),
+        (Some(bits), None) => format!("{bits}-bit"),
+        (None, Some(f)) => format!("{f:?}"),
+        (None, None) => "?".to_owned(),
+    };
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(not_audio)?;
+
+    let mut channels: Vec<Vec<f32>> = Vec::new();
+    let mut planes: Vec<Vec<f32>> = Vec::new();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            // The data ends before the header says: caught by the frame count below.
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break
+            }
+            Err(e) => return Err(InputError::Corrupt(path.to_owned(), e.to_string())),
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        let buf = decoder
+            .decode(&packet)
+            .map_err(|e| InputError::Corrupt(path.to_owned(), e.to_string()))?;
+        buf.copy_to_vecs_planar(&mut planes);
+        if planes.len() > 2 {
+            return Err(InputError::TooManyChannels(path.to_owned(), planes.len()));
+        }
+        if channels.is_empty() {
+            channels = vec![Vec::with_capacity(declared.unwrap_or(0) as usize); planes.len()];
+        }
+        for (dst, src) in channels.iter_mut().zip(&planes) {
+            dst.extend_from_slice(&src[..buf.frames()]);
+        }
+    }
+    let found = channels.first().map_or(0, Vec::len) as u64;
+    if let Some(declared) = declared {
+        if found < declared {
+            return Err(InputError::Truncated {
+                path: path.to_owned(),
+                declared,
+                found,
+            });
+        }
+    }
+    if found == 0 {
+        return Err(InputError::NotAudio(path.to_owned(), "no audio frames".into()));
+    }
+    let mut non_finite = 0u64;
+    for x in channels.iter_mut().flatten() {
+        if !x.is_finite() {
+            *x = 0.0;
+            non_finite += 1;
+        }
+    }
+    Ok(Audio {
+        path: path.to_owned(),
+        sample_rate_hz,
+        channels,
+        format: format_text,
+        non_finite_samples: non_finite,
+    })
+}
+
+/// `audio` converted to `rate` Hz (band-limited sinc interpolation, `rubato`).
+pub fn resample(audio: &Audio, rate: u32) -> anyhow::Result<Audio> {
+    use rubato::{
+        Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType,
+        WindowFunction,
+    };
+    if audio.sample_rate_hz == rate {
+        return Ok(audio.clone());
+    }
+    let ratio = f64::from(rate) / f64::from(audio.sample_rate_hz);
+    let params = SincInterpolationParameters {
+        sinc_len: 256,
+        f_cutoff: 0.95,
+        interpolation: SincInterpolationType::Linear,
+        oversampling_factor: 256,
+        window: WindowFunction::BlackmanHarris2,
+    };
+    let chunk = 8192;
+    let n = audio.channels.len();
+    let mut r = SincFixedIn::<f32>::new(ratio, 1.0, params, chunk, n)?;
+    let delay = r.output_delay();
+    let want = (audio.frames() as f64 * ratio).round() as usize;
+    let mut out: Vec<Vec<f32>> = vec![Vec::with_capacity(want + delay + chunk); n];
+    let mut pos = 0;
+    let frames = audio.frames();
+    while pos < frames {
+        let end = (pos + chunk).min(frames);
+        let block: Vec<&[f32]> = audio.channels.iter().map(|c| &c[pos..end]).collect();
+        let produced = if end - pos == chunk {
+            r.process(&block, None)?
+        } else {
+            r.process_partial(Some(&block), None)?
+        };
+        for (o, p) in out.iter_mut().zip(produced) {
+            o.extend_from_slice(&p);
+        }
+        pos = end;
+    }
+    // Flush the filter's delay.
+    while out[0].len() < want + delay {
+        let produced = r.process_partial::<&[f32]>(None, None)?;
+        if produced[0].is_empty() {
+            break;
+        }
+        for (o, p) in out.iter_mut().zip(produced) {
+            o.extend_from_slice(&p);
+        }
+    }
+    for o in &mut out {
+        o.drain(..delay.min(o.len()));
+        o.resize(want, 0.0);
+    }
+    Ok(Audio {
+        path: audio.path.clone(),
+        sample_rate_hz: rate,
+        channels: out,
+        format: audio.format.clone(),
+        non_finite_samples: audio.non_finite_samples,
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// failure leaves no partial file (and an existing file untouched).
+pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp).map_err(|e| {
+            anyhow::anyhow!("{}: cannot write here ({e}); choose a writable folder", path.display())
+        })?;
+        write(&mut f)?;
+        f.flush()?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write it ({e})", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes planar stereo `f32` as a 24-bit WAV at `rate`, atomically.
+pub fn write_wav(path: &Path, rate: u32, channels: &[&[f32]]) -> anyhow::Result<()> {
+    write_atomically(path, |f| {
+        let spec = hound::WavSpec {
+            channels: channels.len() as u16,
+            sample_rate: rate,
+            bits_per_sample: 24,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::new(std::io::BufWriter::new(f), spec)?;
+        let frames = channels.first().map_or(0, |c| c.len());
+        for i in 0..frames {
+            for c in channels {
+                let x = (c[i].clamp(-1.0, 1.0) * 8_388_607.0).round() as i32;
+                w.write_sample(x)?;
+            }
+        }
+        w.finalize()?;
+        Ok(())
+    })
+}
