@@ -162,7 +162,19 @@ pub fn read(path: &Path) -> Result<Audio, InputError> {
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let not_audio = |e: SymphoniaError| InputError::NotAudio(path.to_owned(), e.to_string());
+    let not_audio = |e: SymphoniaError| {
+        let text = e.to_string();
+        if text.contains("exceeds") {
+            // symphonia's RIFF reader: a chunk claims more bytes than its container holds.
+            InputError::Corrupt(
+                path.to_owned(),
+                "its header declares more data than the file holds: a damaged header or a                  truncated file"
+                    .to_owned(),
+            )
+        } else {
+            InputError::NotAudio(path.to_owned(), text)
+        }
+    };
     let mut format = symphonia::default::get_probe()
         .probe(
             &hint,
