@@ -20,7 +20,7 @@ mod warnings;
 use crate::link::{LinkState, MasterLink, Request, StemsView};
 use egui::{self, Color32, RichText, Ui};
 use shared_dsp::crossstem::{CrossStemView, RowState, StemRow};
-use shared_dsp::masking::WarningKind;
+use shared_dsp::masking::{MaskingWarning, WarningKind};
 use std::collections::{BTreeSet, HashMap};
 use stem_plugin_common::theme;
 use stem_plugin_common::widgets::section_frame;
@@ -38,13 +38,29 @@ const SPECTRA_MIN_HEIGHT: f32 = 150.0;
 /// view catches up within a tick or two).
 const PENDING_S: f64 = 0.6;
 
-/// Which warning is chosen: its two stems and its kind (its band range may move a band
-/// between updates and it is still the same finding).
+/// Which warning is chosen: its kind and its two stems (its band range may move a band
+/// between updates and it is still the same finding). A collision is mutual, and the engine
+/// may name either stem first from one update to the next: its key orders the two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct WarningKey {
     kind: WarningKind,
-    maskee_id: u64,
-    masker_id: u64,
+    first_id: u64,
+    second_id: u64,
+}
+
+impl WarningKey {
+    fn of(w: &MaskingWarning) -> Self {
+        let (a, b) = (w.maskee_id, w.masker_id);
+        let (first_id, second_id) = match w.kind {
+            WarningKind::Collision => (a.min(b), a.max(b)),
+            WarningKind::Masking => (a, b),
+        };
+        Self {
+            kind: w.kind,
+            first_id,
+            second_id,
+        }
+    }
 }
 
 /// What the chosen warning highlights.
@@ -132,10 +148,11 @@ impl StemsTab {
     /// The chosen warning's highlight, if it is still current (else the choice is dropped).
     fn focus(&mut self, cross: &CrossStemView) -> Option<Focus> {
         let key = self.selected?;
-        let found = cross.masking.warnings.iter().find(|w| {
-            let w = &w.warning;
-            w.kind == key.kind && w.maskee_id == key.maskee_id && w.masker_id == key.masker_id
-        });
+        let found = cross
+            .masking
+            .warnings
+            .iter()
+            .find(|w| WarningKey::of(&w.warning) == key);
         match found {
             Some(w) => Some(Focus {
                 maskee_id: w.warning.maskee_id,
@@ -156,11 +173,7 @@ impl StemsTab {
         let Some(w) = cross.masking.warnings.get(index) else {
             return;
         };
-        let key = WarningKey {
-            kind: w.warning.kind,
-            maskee_id: w.warning.maskee_id,
-            masker_id: w.warning.masker_id,
-        };
+        let key = WarningKey::of(&w.warning);
         self.selected = if self.selected == Some(key) {
             None
         } else {
@@ -247,16 +260,16 @@ impl StemsTab {
                     );
                     ui.add_space(10.0);
                 }
-                let aligned = cross.alignment_text.contains("lined up");
+                let (text, aligned) = scale::alignment_short(cross.alignment.as_ref());
                 ui.add(
-                    egui::Label::new(RichText::new(&cross.alignment_text).color(if aligned {
+                    egui::Label::new(RichText::new(text).color(if aligned {
                         theme::DIM
                     } else {
                         theme::METER_HOT
                     }))
                     .truncate(),
                 )
-                .on_hover_text(format!("Alignment: {}", cross.alignment_text));
+                .on_hover_text(format!("Snapshots: {}", cross.alignment_text));
             });
         });
     }
@@ -366,4 +379,129 @@ fn empty(ui: &mut Ui, cross: &CrossStemView, group: &str) {
         &lines,
         egui::Color32::LIGHT_GRAY,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_dsp::bands::NUM_BANDS;
+    use shared_dsp::masking::{FixAction, MaskingReport, RoleRules, SuggestedFix, WarningReport};
+    use shared_dsp::role::StemRole;
+
+    fn row(id: u64, name: &str, role: StemRole) -> StemRow {
+        StemRow {
+            id,
+            slot: id as usize,
+            name: name.to_owned(),
+            role,
+            color_rgb: None,
+            state: RowState::Live,
+            shortterm_lufs: Some(-20.0),
+            relative_lu: Some(-5.0),
+            drift_lu: None,
+            drifting: false,
+            gain_db: 0.0,
+            priority: 50.0,
+            priority_overridden: false,
+            band_db: vec![-60.0; NUM_BANDS],
+            warnings: 0,
+        }
+    }
+
+    fn warning(kind: WarningKind, maskee_id: u64, masker_id: u64, first_band: u8) -> WarningReport {
+        WarningReport {
+            warning: MaskingWarning {
+                kind,
+                maskee_id,
+                maskee_role: StemRole::Other,
+                masker_id,
+                masker_role: StemRole::Other,
+                first_band,
+                last_band: first_band + 2,
+                lo_hz: 100.0,
+                hi_hz: 200.0,
+                short_db: 4.0,
+                masked_share: 0.6,
+                window_s: 10.0,
+                fix: SuggestedFix {
+                    stem_id: masker_id,
+                    action: FixAction::Cut,
+                    lo_hz: 100.0,
+                    hi_hz: 200.0,
+                    center_hz: 141.0,
+                    gain_db: -4.0,
+                },
+            },
+            text: String::new(),
+        }
+    }
+
+    fn view(warnings: Vec<WarningReport>) -> CrossStemView {
+        CrossStemView {
+            time_s: 10.0,
+            alignment: None,
+            alignment_text: String::new(),
+            rows: vec![
+                row(7, "Kick", StemRole::Drums),
+                row(3, "Bass", StemRole::Bass),
+                row(5, "Vox", StemRole::LeadVocal),
+            ],
+            other_groups: 0,
+            mix_lufs: None,
+            mix_estimated: true,
+            sum_band_db: vec![-60.0; NUM_BANDS],
+            band_centers_hz: vec![100.0; NUM_BANDS],
+            masking: MaskingReport {
+                time_s: 10.0,
+                stems: Vec::new(),
+                severity: Vec::new(),
+                warnings,
+            },
+            rules: RoleRules::default(),
+            has_reference: false,
+            tolerance_lu: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_collision_is_the_same_choice_whichever_stem_is_named_first() {
+        let a = warning(WarningKind::Collision, 7, 3, 2).warning;
+        let b = warning(WarningKind::Collision, 3, 7, 3).warning;
+        assert_eq!(WarningKey::of(&a), WarningKey::of(&b));
+        let m = warning(WarningKind::Masking, 7, 3, 2).warning;
+        let n = warning(WarningKind::Masking, 3, 7, 2).warning;
+        assert_ne!(WarningKey::of(&m), WarningKey::of(&n));
+    }
+
+    #[test]
+    fn the_choice_follows_its_warning_and_is_dropped_when_it_clears() {
+        let mut tab = StemsTab::default();
+        let first = view(vec![warning(WarningKind::Collision, 7, 3, 2)]);
+        tab.toggle_warning(&first, 0);
+        assert!(tab.focus(&first).is_some());
+        // The engine names the pair the other way round: still chosen.
+        let swapped = view(vec![warning(WarningKind::Collision, 3, 7, 2)]);
+        assert!(tab
+            .focus(&swapped)
+            .is_some_and(|f| f.involves(7) && f.involves(3)));
+        // Cleared: the choice goes.
+        assert_eq!(tab.focus(&view(Vec::new())), None);
+        assert_eq!(tab.selected, None);
+        // A second click on the same warning clears the choice.
+        tab.toggle_warning(&first, 0);
+        tab.toggle_warning(&first, 0);
+        assert_eq!(tab.selected, None);
+    }
+
+    #[test]
+    fn warnings_list_in_row_order_whatever_the_engine_order() {
+        let v = view(vec![
+            warning(WarningKind::Masking, 5, 3, 30),
+            warning(WarningKind::Masking, 3, 7, 4),
+            warning(WarningKind::Masking, 5, 3, 20),
+            warning(WarningKind::Masking, 7, 5, 1),
+        ]);
+        // Rows: Kick (7), Bass (3), Vox (5).
+        assert_eq!(warnings::display_order(&v), vec![3, 1, 2, 0]);
+    }
 }

@@ -270,12 +270,13 @@ fn swatch(tab: &mut StemsTab, ui: &mut Ui, row: &StemRow, color: Color32) {
 
 fn drift_cell(ui: &mut Ui, cross: &CrossStemView, row: &StemRow, text_color: Color32) {
     cell(ui, W_DRIFT, ROW_H, true, |ui| {
+        if !cross.has_reference {
+            ui.label(RichText::new("—").color(theme::DIM))
+                .on_hover_text("Store a reference balance to see the drift");
+            return;
+        }
         ui.label(RichText::new("LU").size(10.0).color(theme::DIM));
-        let text = if cross.has_reference {
-            scale::lu_text(row.drift_lu)
-        } else {
-            "—".to_owned()
-        };
+        let text = scale::lu_text(row.drift_lu);
         if row.drifting {
             // A pill behind the value.
             let galley = ui.painter().layout_no_wrap(

@@ -2,7 +2,7 @@
 //! spectrum plot's range. No egui state; unit-tested below.
 
 use egui::Color32;
-use shared_dsp::crossstem::{Excluded, RowState};
+use shared_dsp::crossstem::{Alignment, Excluded, RowState};
 use stem_plugin_common::freq_axis;
 
 /// The heatmap's and the severity matrix's colour ramp, from "nothing" (just above the plot
@@ -154,6 +154,36 @@ pub fn spectrum_top(previous: Option<f32>, max_db: f32) -> f32 {
     }
 }
 
+/// A short form of how the Strips were lined up, for the status line, and whether it is
+/// the normal case (lined up); the full sentence goes in the hover text.
+pub fn alignment_short(alignment: Option<&Alignment>) -> (String, bool) {
+    match alignment {
+        Some(Alignment::Aligned { stems, spread_ms }) => (
+            format!("{stems} stems aligned by transport (±{spread_ms:.0} ms)"),
+            true,
+        ),
+        Some(Alignment::Holding) => ("Transport stopped: holding".to_owned(), false),
+        Some(Alignment::NotPossible { without_position }) => (
+            format!(
+                "Not aligned: {without_position} Strip{} without transport position",
+                if *without_position == 1 { "" } else { "s" }
+            ),
+            false,
+        ),
+        Some(Alignment::Waiting) | None => ("Waiting for the Strips' analysis".to_owned(), false),
+    }
+}
+
+/// A dB grid label: "0 dB", "-30 dB" (never "-0 dB").
+pub fn db_label(db: f32) -> String {
+    let db = db.round();
+    if db == 0.0 {
+        "0 dB".to_owned()
+    } else {
+        format!("{db:.0} dB")
+    }
+}
+
 /// `name` cut to at most `max_chars` characters, with "…" when cut.
 pub fn short_name(name: &str, max_chars: usize) -> String {
     if name.chars().count() <= max_chars {
@@ -261,6 +291,28 @@ mod tests {
         assert_eq!(spectrum_top(Some(-10.0), -45.0), -40.0);
         assert_eq!(spectrum_top(Some(-10.0), f32::NAN), -10.0);
         assert_eq!(spectrum_top(None, -300.0), -60.0);
+    }
+
+    #[test]
+    fn alignment_and_grid_texts() {
+        let aligned = Alignment::Aligned {
+            stems: 4,
+            spread_ms: 0.4,
+        };
+        assert_eq!(
+            alignment_short(Some(&aligned)),
+            ("4 stems aligned by transport (±0 ms)".to_owned(), true)
+        );
+        let (text, ok) = alignment_short(Some(&Alignment::NotPossible {
+            without_position: 1,
+        }));
+        assert!(
+            !ok && text.ends_with("1 Strip without transport position"),
+            "{text}"
+        );
+        assert!(!alignment_short(None).1);
+        assert_eq!(db_label(-0.0), "0 dB");
+        assert_eq!(db_label(-30.0), "-30 dB");
     }
 
     #[test]

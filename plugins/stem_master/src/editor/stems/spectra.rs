@@ -150,9 +150,15 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
             [pos2(x, plot.top()), pos2(x, plot.bottom())],
             Stroke::new(1.0, theme::GRID),
         );
+        // The last label sits left of its line, inside the plot.
+        let (dx, align) = if hz >= MAX_HZ {
+            (-3.0, Align2::RIGHT_BOTTOM)
+        } else {
+            (3.0, Align2::LEFT_BOTTOM)
+        };
         painter.text(
-            pos2(x + 3.0, plot.bottom() - 2.0),
-            Align2::LEFT_BOTTOM,
+            pos2(x + dx, plot.bottom() - 2.0),
+            align,
             freq_axis::grid_label(hz),
             font.clone(),
             theme::DIM,
@@ -168,7 +174,7 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
         painter.text(
             pos2(plot.left() - 6.0, y),
             Align2::RIGHT_CENTER,
-            format!("{db:.0} dB"),
+            scale::db_label(db),
             font.clone(),
             theme::DIM,
         );
@@ -198,7 +204,12 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
             None if row.state == RowState::Live => (1.6, color.gamma_multiply(0.9)),
             None => (1.2, color.gamma_multiply(0.45)),
         };
-        painter.add(Shape::line(line(&row.band_db), Stroke::new(width, color)));
+        draw_line(
+            &painter,
+            &line(&row.band_db),
+            Stroke::new(width, color),
+            inner.bottom(),
+        );
     }
     if !tab.sum_hidden {
         let color = if focus.is_some() {
@@ -226,5 +237,26 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
             FontId::monospace(11.0),
             Color32::LIGHT_GRAY,
         );
+    }
+}
+
+/// Draws a spectrum's line, leaving out the stretches that lie on the plot's floor (a band
+/// with nothing in it), so silent ranges do not pile up as lines along the bottom.
+fn draw_line(painter: &egui::Painter, points: &[Pos2], stroke: Stroke, floor_y: f32) {
+    let on_floor = |p: &Pos2| p.y >= floor_y - 0.5;
+    let mut run: Vec<Pos2> = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        // A point on the floor is kept when a neighbour is above it (the line dives to it).
+        let keep = !on_floor(p)
+            || points.get(i.wrapping_sub(1)).is_some_and(|q| !on_floor(q))
+            || points.get(i + 1).is_some_and(|q| !on_floor(q));
+        if keep {
+            run.push(*p);
+        } else if !run.is_empty() {
+            painter.add(Shape::line(std::mem::take(&mut run), stroke));
+        }
+    }
+    if run.len() > 1 {
+        painter.add(Shape::line(run, stroke));
     }
 }

@@ -7,6 +7,9 @@ use shared_dsp::masking::{format_hz, WarningKind};
 use stem_plugin_common::theme;
 use stem_plugin_common::widgets::section_frame;
 
+/// Most height the open rules panel takes before it scrolls, px.
+const RULES_MAX_HEIGHT: f32 = 170.0;
+
 /// Draws the list in a panel `height` px tall (it scrolls when the warnings need more).
 pub(super) fn list(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, height: f32) {
     let warnings = &cross.masking.warnings;
@@ -38,13 +41,9 @@ pub(super) fn list(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, heigh
             .show(ui, |ui| {
                 ui.spacing_mut().item_spacing.y = 4.0;
                 let mut clicked = None;
-                for (i, w) in warnings.iter().enumerate() {
-                    let key = WarningKey {
-                        kind: w.warning.kind,
-                        maskee_id: w.warning.maskee_id,
-                        masker_id: w.warning.masker_id,
-                    };
-                    let selected = tab.selected == Some(key);
+                for i in display_order(cross) {
+                    let w = &warnings[i];
+                    let selected = tab.selected == Some(WarningKey::of(&w.warning));
                     if entry(ui, cross, w, selected).clicked() {
                         clicked = Some(i);
                     }
@@ -54,6 +53,30 @@ pub(super) fn list(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, heigh
                 }
             });
     });
+}
+
+/// The warnings' indices in the order the list shows them: by the masked stem's row, then
+/// the masking stem's, then frequency. The engine's own order can change between updates,
+/// and a list that reshuffles under the pointer cannot be clicked.
+pub(super) fn display_order(cross: &CrossStemView) -> Vec<usize> {
+    let row_of = |id: u64| {
+        cross
+            .rows
+            .iter()
+            .position(|r| r.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    let mut order: Vec<usize> = (0..cross.masking.warnings.len()).collect();
+    order.sort_by_key(|&i| {
+        let w = &cross.masking.warnings[i].warning;
+        (
+            row_of(w.maskee_id),
+            row_of(w.masker_id),
+            w.first_band,
+            w.kind == WarningKind::Collision,
+        )
+    });
+    order
 }
 
 /// One warning: the two stems' colours, the finding and, set apart, its fix.
@@ -76,44 +99,64 @@ fn entry(
     } else {
         Stroke::new(1.0, theme::PANEL_EDGE)
     };
+    let body = egui::TextStyle::Body.resolve(ui.style());
     let inner = egui::Frame::new()
         .fill(fill)
         .stroke(stroke)
         .corner_radius(4)
-        .inner_margin(egui::Margin::symmetric(8, 5))
+        .inner_margin(egui::Margin {
+            left: 12,
+            right: 8,
+            top: 5,
+            bottom: 5,
+        })
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 4.0;
-                let (kind, color) = match w.warning.kind {
-                    WarningKind::Masking => ("MASKED", theme::WARN),
-                    WarningKind::Collision => ("COLLISION", theme::METER_HOT),
-                };
-                ui.label(RichText::new(kind).strong().size(10.5).color(color));
-                let (dots, _) = ui.allocate_exact_size(vec2(22.0, 12.0), Sense::hover());
-                ui.painter()
-                    .circle_filled(dots.left_center() + vec2(5.0, 0.0), 4.0, maskee);
-                ui.painter()
-                    .circle_filled(dots.left_center() + vec2(15.0, 0.0), 4.0, masker);
-                ui.label(
-                    RichText::new(format!(
-                        "{} – {}",
-                        format_hz(w.warning.lo_hz),
-                        format_hz(w.warning.hi_hz)
-                    ))
-                    .size(11.0)
-                    .color(theme::DIM),
-                );
-            });
-            ui.add(egui::Label::new(RichText::new(finding).color(Color32::LIGHT_GRAY)).wrap());
+            ui.spacing_mut().item_spacing.y = 2.0;
+            let (kind, kind_color) = match w.warning.kind {
+                WarningKind::Masking => ("MASKED", theme::WARN),
+                WarningKind::Collision => ("COLLISION", theme::METER_HOT),
+            };
+            let mut job = egui::text::LayoutJob::default();
+            job.append(
+                kind,
+                0.0,
+                egui::TextFormat::simple(egui::FontId::proportional(10.5), kind_color),
+            );
+            job.append(
+                finding,
+                6.0,
+                egui::TextFormat::simple(body.clone(), Color32::LIGHT_GRAY),
+            );
+            ui.add(egui::Label::new(job).wrap().selectable(false));
             if let Some(fix) = fix {
-                ui.horizontal_wrapped(|ui| {
-                    ui.spacing_mut().item_spacing.x = 4.0;
-                    ui.label(RichText::new("Fix").strong().color(theme::ACCENT));
-                    ui.label(RichText::new(fix).color(theme::ACCENT));
-                });
+                let mut job = egui::text::LayoutJob::default();
+                job.append(
+                    "Fix:",
+                    0.0,
+                    egui::TextFormat::simple(body.clone(), theme::ACCENT),
+                );
+                job.append(
+                    fix,
+                    5.0,
+                    egui::TextFormat::simple(body.clone(), Color32::from_rgb(0x9f, 0xdc, 0xf8)),
+                );
+                ui.add(egui::Label::new(job).wrap().selectable(false));
             }
         });
+    // The two stems' colours down the left edge: the masked one above, the masking one below.
+    let r = inner.response.rect;
+    let x = r.left() + 4.0;
+    let mid = r.center().y;
+    let painter = ui.painter();
+    painter.line_segment(
+        [egui::pos2(x, r.top() + 5.0), egui::pos2(x, mid - 1.0)],
+        Stroke::new(3.0, maskee),
+    );
+    painter.line_segment(
+        [egui::pos2(x, mid + 1.0), egui::pos2(x, r.bottom() - 5.0)],
+        Stroke::new(3.0, masker),
+    );
     inner
         .response
         .interact(Sense::click())
@@ -133,42 +176,55 @@ pub(super) fn rules(ui: &mut Ui, cross: &CrossStemView) {
         .id_salt("stems-rules")
         .default_open(false)
         .show(ui, |ui| {
-            let rules = &cross.rules;
-            ui.label(
-                RichText::new(
-                    "Priority: a stem is not warned about masking by one of higher priority. \
-                     Clarity: the target-to-mask ratio a stem needs in a band.",
-                )
-                .size(11.0)
-                .color(theme::DIM),
-            );
-            egui::Grid::new("stems-rules-roles")
-                .num_columns(3)
-                .spacing(vec2(14.0, 2.0))
-                .show(ui, |ui| {
-                    for t in ["Role", "Priority", "Clarity"] {
-                        ui.label(RichText::new(t).size(11.0).color(theme::DIM));
-                    }
-                    ui.end_row();
-                    for d in &rules.roles {
-                        ui.label(RichText::new(d.role.label()).color(theme::role_color(d.role)));
-                        ui.label(RichText::new(format!("{:.0}", d.priority)).monospace());
-                        ui.label(RichText::new(format!("{:.0} dB", d.required_tmr_db)).monospace());
-                        ui.end_row();
-                    }
-                });
-            if !rules.bands.is_empty() {
-                ui.add_space(4.0);
-                for r in &rules.bands {
-                    ui.label(
-                        RichText::new(band_rule_text(r))
-                            .size(12.0)
-                            .color(Color32::LIGHT_GRAY),
-                    );
-                }
-            }
+            egui::ScrollArea::vertical()
+                .max_height(RULES_MAX_HEIGHT)
+                .show(ui, |ui| rules_body(ui, cross));
         });
     });
+}
+
+/// The roles' priorities and clarity margins (two roles a line) and the band rules.
+fn rules_body(ui: &mut Ui, cross: &CrossStemView) {
+    let rules = &cross.rules;
+    ui.label(
+        RichText::new(
+            "Priority: a stem is not warned about masking by one of higher priority. \
+             Clarity: the target-to-mask ratio a stem needs in a band.",
+        )
+        .size(11.0)
+        .color(theme::DIM),
+    );
+    egui::Grid::new("stems-rules-roles")
+        .num_columns(6)
+        .spacing(vec2(10.0, 1.0))
+        .show(ui, |ui| {
+            for pair in rules.roles.chunks(2) {
+                for d in pair {
+                    ui.label(
+                        RichText::new(d.role.label())
+                            .size(12.0)
+                            .color(theme::role_color(d.role)),
+                    );
+                    ui.label(RichText::new(format!("{:.0}", d.priority)).monospace());
+                    ui.label(
+                        RichText::new(format!("{:.0} dB", d.required_tmr_db))
+                            .monospace()
+                            .color(theme::DIM),
+                    );
+                }
+                ui.end_row();
+            }
+        });
+    if !rules.bands.is_empty() {
+        ui.add_space(2.0);
+        for r in &rules.bands {
+            ui.label(
+                RichText::new(band_rule_text(r))
+                    .size(12.0)
+                    .color(Color32::LIGHT_GRAY),
+            );
+        }
+    }
 }
 
 /// "Lead Vocal owns 1.0 kHz – 5.0 kHz: needs 8 dB, priority +20".
