@@ -15,11 +15,24 @@
 //! it starts (faster than real time, with the same code as the live blocks), so the
 //! loudness history already holds it when the window appears: the screenshot script uses it.
 //!
+//! `--demo-stems drums,bass,music,vocal` (must come first, instead of `--demo`) runs the
+//! same demo with the listed generated stems ([`shared_dsp::demo::stems`]) as its input:
+//! each goes through a Stem Strip's DSP on a background thread and is published on the Stem
+//! link, bound to this Master's group, as Stem Strips on a DAW's stem buses would be
+//! ([`demo_stems`]); the Master plays their sum. The Stems tab then shows them, their
+//! balance and masking. `STEM_DEMO_HEAD_START` gives those Strips the same head start; the
+//! masking engine still needs a few seconds of wall-clock time for its evidence.
+//! `STEM_MASTER_TAB=stems` opens the editor on the Stems tab.
+//!
 //! Every other argument goes to nice-plug's standalone wrapper (for example `--backend dummy`).
 
+mod demo_stems;
+
 use nice_plug::prelude::*;
+use shared_dsp::demo::stems::DemoStem;
 use shared_dsp::demo::{programme, Stereo};
-use std::sync::Arc;
+use shared_dsp::link::GroupId;
+use std::sync::{Arc, OnceLock};
 use stem_master::editor::MasterEditor;
 use stem_master::StemMaster;
 
@@ -37,9 +50,16 @@ const LEARN_OFF_SECONDS: f32 = 24.0;
 /// Block size of the head start, frames.
 const HEAD_START_BLOCK: usize = 512;
 
+/// The demo stems `--demo-stems` asked for (set before the wrapper makes the plugin).
+static DEMO_STEMS: OnceLock<Vec<DemoStem>> = OnceLock::new();
+
 /// The Master with a generated input signal, a preset and a scripted learn.
 struct DemoMaster {
     inner: StemMaster,
+    /// With `--demo-stems`: the stems, played by [`demo_stems::Fixture`] and summed here.
+    stems: Option<Vec<DemoStem>>,
+    /// The running stems fixture (started in `activate()`).
+    fixture: Option<demo_stems::Fixture>,
     /// The programme at the session's rate (made in `activate()`).
     programme: Stereo,
     /// Next frame of the programme to play.
@@ -57,18 +77,24 @@ impl Default for DemoMaster {
     fn default() -> Self {
         let inner = StemMaster::default();
         apply_preset(&inner);
-        let head_start_seconds = std::env::var("STEM_DEMO_HEAD_START")
-            .ok()
-            .and_then(|s| s.parse::<f32>().ok())
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .map_or(0.0, |s| s.min(600.0));
+        let stems = DEMO_STEMS.get().cloned();
+        if stems.is_some() {
+            // The fixture's Strips bind to this group: draw it now, before the link thread
+            // (which would draw one itself) starts.
+            let params = inner.params_handle();
+            if GroupId::from_raw(*params.group.read()).is_none() {
+                *params.group.write() = GroupId::random().0;
+            }
+        }
         Self {
             inner,
+            stems,
+            fixture: None,
             programme: Stereo::default(),
             position: 0,
             played: 0,
             sample_rate_hz: 48_000.0,
-            head_start_seconds,
+            head_start_seconds: demo_stems::head_start_from_env(),
             scratch: [Vec::new(), Vec::new()],
         }
     }
@@ -208,9 +234,30 @@ impl Plugin for DemoMaster {
     ) -> bool {
         let rate = config.sample_rate;
         if self.programme.is_empty() || self.sample_rate_hz != rate {
-            self.programme = programme(rate, PROGRAMME_SECONDS, 7);
-            self.programme.scale(10f32.powf(PROGRAMME_LEVEL_DB / 20.0));
+            self.programme = match &self.stems {
+                // The stems' sum, as the Strips play them (about -11.5 LUFS).
+                Some(stems) => demo_stems::mix(stems, rate),
+                None => {
+                    let mut p = programme(rate, PROGRAMME_SECONDS, 7);
+                    p.scale(10f32.powf(PROGRAMME_LEVEL_DB / 20.0));
+                    p
+                }
+            };
             self.position = 0;
+        }
+        if let Some(stems) = &self.stems {
+            if self.fixture.is_none() || self.sample_rate_hz != rate {
+                // The old fixture (if any) stops and leaves the link first.
+                self.fixture = None;
+                let group = GroupId::from_raw(*self.inner.params_handle().group.read())
+                    .unwrap_or_else(GroupId::random);
+                self.fixture = Some(demo_stems::Fixture::start(
+                    stems,
+                    rate,
+                    group,
+                    demo_stems::head_start_from_env(),
+                ));
+            }
         }
         self.sample_rate_hz = rate;
         self.scratch = [vec![0.0; HEAD_START_BLOCK], vec![0.0; HEAD_START_BLOCK]];
@@ -218,7 +265,9 @@ impl Plugin for DemoMaster {
             .main_output_channels
             .map_or(2, |c| c.get() as usize)
             .min(2);
+        // NOTE: nice-plug's standalone wrapper takes no latency report, so none is made.
         self.inner.prepare(rate, channels);
+        self.inner.start_link();
         true
     }
 
@@ -243,10 +292,27 @@ impl Plugin for DemoMaster {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--demo") {
-        args.remove(1);
-        nice_export_standalone_with_args::<DemoMaster, _>(args);
-    } else {
-        nice_export_standalone_with_args::<StemMaster, _>(args);
+    match args.get(1).map(String::as_str) {
+        Some("--demo") => {
+            args.remove(1);
+            nice_export_standalone_with_args::<DemoMaster, _>(args);
+        }
+        Some("--demo-stems") => {
+            let list = args.get(2).cloned().unwrap_or_default();
+            match demo_stems::parse_list(&list) {
+                Ok(stems) => {
+                    let _ = DEMO_STEMS.set(stems);
+                    args.drain(1..3.min(args.len()));
+                    nice_export_standalone_with_args::<DemoMaster, _>(args);
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    std::process::exit(2);
+                }
+            }
+        }
+        _ => {
+            nice_export_standalone_with_args::<StemMaster, _>(args);
+        }
     }
 }

@@ -3,27 +3,64 @@
 //!
 //! `--demo` (must come first) feeds the Strip a generated drum-bus-like signal instead of the
 //! audio input and sets a demo preset, so the spectrum, the meters and the EQ curve show
-//! something. Every other argument goes to nice-plug's standalone wrapper.
+//! something.
+//!
+//! `--demo-stem vocal` (must come first, instead of `--demo`; also `drums`, `bass`, `music`)
+//! plays one of the generated demo stems ([`shared_dsp::demo::stems`]) through a Strip with
+//! default settings, its role and name set from the stem (the vocal is "Lead Vox", Lead
+//! Vocal): with a Stem Master running `--demo-stems drums,bass,music` on the same link, the
+//! Strip shows the verdict the Master sends it (the pad masks the vocal's presence range).
+//! It reports no transport position, so the Master compares the latest analysis of each.
+//!
+//! Every other argument goes to nice-plug's standalone wrapper.
 
 use nice_plug::prelude::*;
+use shared_dsp::demo::stems::{DemoStem, StemGenerator};
 use shared_dsp::snapshot::TransportPosition;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use stem_strip::editor::StripEditor;
 use stem_strip::StemStrip;
+
+/// The demo stem `--demo-stem` asked for (set before the wrapper makes the plugin).
+static DEMO_STEM: OnceLock<DemoStem> = OnceLock::new();
 
 /// The Strip with a generated input signal and a preset.
 struct DemoStrip {
     inner: StemStrip,
     signal: DemoSignal,
+    /// With `--demo-stem`: the stem played instead of `signal` (made in `activate()`).
+    stem: Option<(DemoStem, Option<StemGenerator>)>,
 }
 
 impl Default for DemoStrip {
     fn default() -> Self {
         let inner = StemStrip::default();
-        apply_preset(&inner);
+        let stem = DEMO_STEM.get().copied();
+        match stem {
+            Some(stem) => apply_stem(&inner, stem),
+            None => apply_preset(&inner),
+        }
         Self {
             inner,
             signal: DemoSignal::new(48_000.0),
+            stem: stem.map(|s| (s, None)),
+        }
+    }
+}
+
+/// Names the Strip after a demo stem and gives it the stem's role; default processing.
+fn apply_stem(strip: &StemStrip, stem: DemoStem) {
+    let params = strip.params_handle();
+    *params.name.write() = stem.name().to_owned();
+    let role = stem.role().label();
+    let map = params.param_map();
+    if let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == "role") {
+        // SAFETY: `ptr` comes from `param_map()` of `params`, which outlives this call; the
+        // plugin is not processing yet, so nothing else reads the value concurrently.
+        unsafe {
+            if let Some(normalized) = ptr.string_to_normalized_value(role) {
+                ptr._internal_set_normalized_value(normalized);
+            }
         }
     }
 }
@@ -171,6 +208,9 @@ impl Plugin for DemoStrip {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.signal = DemoSignal::new(config.sample_rate);
+        if let Some((stem, generator)) = &mut self.stem {
+            *generator = Some(stem.generator(f64::from(config.sample_rate)));
+        }
         let channels = layout
             .main_output_channels
             .map_or(2, |c| c.get() as usize)
@@ -189,6 +229,21 @@ impl Plugin for DemoStrip {
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let channels = buffer.as_slice();
+        if let Some((_, Some(generator))) = &mut self.stem {
+            match channels {
+                [left, right, ..] => generator.fill(left, right),
+                // Mono bus: the left channel (the demo vocal is centred anyway).
+                [mono] => fill_mono(generator, mono),
+                [] => {}
+            }
+            // Playing, with no position known: the Master compares the latest analysis.
+            let transport = TransportPosition {
+                playing: true,
+                ..TransportPosition::default()
+            };
+            self.inner.process_audio(channels, transport);
+            return ProcessStatus::Normal;
+        }
         let frames = channels.first().map_or(0, |c| c.len());
         for i in 0..frames {
             let (l, r) = self.signal.next();
@@ -202,12 +257,34 @@ impl Plugin for DemoStrip {
     }
 }
 
+/// Fills a mono buffer with a demo stem's left channel, a block at a time (no allocation).
+fn fill_mono(generator: &mut StemGenerator, out: &mut [f32]) {
+    let mut right = [0.0f32; 256];
+    for chunk in out.chunks_mut(right.len()) {
+        let n = chunk.len();
+        generator.fill(chunk, &mut right[..n]);
+    }
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--demo") {
-        args.remove(1);
-        nice_export_standalone_with_args::<DemoStrip, _>(args);
-    } else {
-        nice_export_standalone_with_args::<StemStrip, _>(args);
+    match args.get(1).map(String::as_str) {
+        Some("--demo") => {
+            args.remove(1);
+            nice_export_standalone_with_args::<DemoStrip, _>(args);
+        }
+        Some("--demo-stem") => {
+            let name = args.get(2).cloned().unwrap_or_default();
+            let Some(stem) = DemoStem::from_name(&name) else {
+                eprintln!("--demo-stem: no demo stem {name:?} (use drums, bass, music or vocal)");
+                std::process::exit(2);
+            };
+            let _ = DEMO_STEM.set(stem);
+            args.drain(1..3);
+            nice_export_standalone_with_args::<DemoStrip, _>(args);
+        }
+        _ => {
+            nice_export_standalone_with_args::<StemStrip, _>(args);
+        }
     }
 }
