@@ -341,18 +341,25 @@ pub fn analyse(
             ));
         }
     }
-    let converted: Vec<Result<Audio, anyhow::Error>> =
-        audios.par_iter().map(|a| audio::resample(a, rate)).collect();
-    let mut session = Vec::with_capacity(converted.len());
-    for c in converted {
-        session.push(c.map_err(AnalyseError::Other)?);
-    }
+    // What the report says about each file, before the audio is converted in place.
+    let originals: Vec<(PathBuf, u32, String, f64, usize)> = audios
+        .iter()
+        .map(|a| (a.path.clone(), a.sample_rate_hz, a.format.clone(), a.seconds(), a.channels.len()))
+        .collect();
+    let mut session = audios;
+    let converted: Result<(), anyhow::Error> = session.par_iter_mut().try_for_each(|a| {
+        if a.sample_rate_hz != rate {
+            *a = audio::resample(a, rate)?;
+        }
+        Ok(())
+    });
+    converted.map_err(AnalyseError::Other)?;
     let frames = session.iter().map(Audio::frames).max().unwrap_or(0);
-    for (a, orig) in session.iter_mut().zip(&audios) {
+    for (a, orig) in session.iter_mut().zip(&originals) {
         if a.frames() < frames {
             notices.push(format!(
                 "{}: {:.2} s long, padded with silence to the longest stem's {:.2} s",
-                orig.path.display(),
+                orig.0.display(),
                 a.seconds(),
                 frames as f64 / f64::from(rate)
             ));
@@ -401,16 +408,16 @@ pub fn analyse(
     let stems = stems
         .into_iter()
         .zip(figures)
-        .zip(&audios)
-        .map(|(((name, role, given), figures), a)| Stem {
+        .zip(originals)
+        .map(|(((name, role, given), figures), (path, rate, format, seconds, channels))| Stem {
             name,
-            path: a.path.clone(),
+            path,
             role,
             role_given: given,
-            channels: a.channels.len(),
-            file_rate_hz: a.sample_rate_hz,
-            format: a.format.clone(),
-            file_seconds: a.seconds(),
+            channels,
+            file_rate_hz: rate,
+            format,
+            file_seconds: seconds,
             figures,
         })
         .collect();

@@ -269,7 +269,8 @@ pub fn read(path: &Path) -> Result<Audio, InputError> {
     })
 }
 
-/// `audio` converted to `rate` Hz (band-limited sinc interpolation, `rubato`).
+/// `audio` converted to `rate` Hz (band-limited sinc interpolation, `rubato`). Call it only
+/// for another rate (it copies).
 pub fn resample(audio: &Audio, rate: u32) -> anyhow::Result<Audio> {
     use rubato::{
         Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType,

@@ -13,7 +13,7 @@ use shared_dsp::demo::stems::DemoStem;
 use crate::analyze::{self, AnalyzeArgs, Failure};
 use crate::audio;
 
-/// Seconds of demo: a little under 30 s (three and a half loops of the 8 s song).
+/// Seconds of demo by default (three and a half loops of the 8 s song).
 const DEMO_SECONDS: f64 = 30.0;
 /// Sample rate of the demo stems, Hz.
 const DEMO_RATE: u32 = 48_000;
@@ -27,9 +27,19 @@ pub struct DemoArgs {
     /// Folder to write the stems and the results into (created if missing).
     #[arg(default_value = "stem-demo")]
     pub dir: PathBuf,
+    /// Length of the demo, seconds (the song loops every 8 s).
+    #[arg(long, default_value_t = DEMO_SECONDS, value_parser = parse_seconds)]
+    pub seconds: f64,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (1.0..=3600.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}`: give a length from 1 to 3600 seconds")),
+    }
 }
 
 /// Runs `stems demo`.
@@ -41,7 +51,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
     let written: Result<Vec<PathBuf>, anyhow::Error> = DemoStem::ALL
         .par_iter()
         .map(|stem| {
-            let audio = stem.generator(f64::from(DEMO_RATE)).render(DEMO_SECONDS);
+            let audio = stem.generator(f64::from(DEMO_RATE)).render(args.seconds);
             let path = args.dir.join(format!("{}.wav", stem.file_stem()));
             audio::write_wav(&path, DEMO_RATE, &[&audio.left, &audio.right])?;
             Ok(path)
@@ -55,7 +65,12 @@ pub fn run(args: DemoArgs) -> ExitCode {
         }
     };
     if !args.quiet {
-        eprintln!("wrote {} demo stems ({DEMO_SECONDS:.0} s, {DEMO_RATE} Hz) into {}", files.len(), args.dir.display());
+        eprintln!(
+            "wrote {} demo stems ({:.0} s, {DEMO_RATE} Hz) into {}",
+            files.len(),
+            args.seconds,
+            args.dir.display()
+        );
     }
     let json = args.dir.join("analysis.json");
     let report = args.dir.join("report.html");
