@@ -196,20 +196,27 @@ impl StemsTab {
             ));
             ui.add_space(14.0);
             dim(ui, "Mix");
-            ui.label(
-                RichText::new(format!("{} LUFS", scale::lufs_text(cross.mix_lufs)))
-                    .monospace()
-                    .strong(),
-            );
-            let how = if cross.mix_estimated {
-                "short-term, estimated from the stems"
-            } else {
-                "short-term, measured"
-            };
-            dim(ui, how).on_hover_text(
-                "The balance is taken against the stems' power sum: the Master's own output \
-                 is after its gain, compression and limiting",
-            );
+            match cross.mix_lufs.filter(|v| v.is_finite()) {
+                Some(lufs) => {
+                    ui.label(
+                        RichText::new(format!("{lufs:.1} LUFS"))
+                            .monospace()
+                            .strong(),
+                    );
+                    let how = if cross.mix_estimated {
+                        "short-term, estimated from the stems"
+                    } else {
+                        "short-term, measured"
+                    };
+                    dim(ui, how).on_hover_text(
+                        "The balance is taken against the stems' power sum: the Master's own \
+                         output is after its gain, compression and limiting",
+                    );
+                }
+                None => {
+                    dim(ui, "—");
+                }
+            }
             ui.add_space(14.0);
             if ui
                 .button("Store reference")

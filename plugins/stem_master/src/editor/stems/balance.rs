@@ -184,32 +184,27 @@ fn row_ui(
                             .truncate(),
                     );
                 });
-                cell(ui, W_SHORT, ROW_H, true, |ui| {
-                    ui.label(RichText::new("LUFS").size(10.0).color(theme::DIM));
-                    ui.label(
-                        RichText::new(scale::lufs_text(row.shortterm_lufs))
-                            .monospace()
-                            .color(text_color),
-                    );
-                });
-                cell(ui, W_REL, ROW_H, true, |ui| {
-                    ui.label(RichText::new("LU").size(10.0).color(theme::DIM));
-                    ui.label(
-                        RichText::new(scale::lu_text(row.relative_lu))
-                            .monospace()
-                            .color(text_color),
-                    );
-                });
+                value_cell(
+                    ui,
+                    W_SHORT,
+                    scale::lufs_text(row.shortterm_lufs),
+                    "LUFS",
+                    text_color,
+                );
+                value_cell(ui, W_REL, scale::lu_text(row.relative_lu), "LU", text_color);
                 drift_cell(ui, cross, row, text_color);
                 ui.add_space(12.0);
                 gain_cells(tab, ui, link, row, color, live, now);
                 priority_cell(tab, ui, link, cross, row, live, now);
-                warnings_cell(tab, ui, cross, row);
-                if let Some(text) = &state_text {
-                    ui.add(
-                        egui::Label::new(RichText::new(text).italics().color(theme::DIM))
-                            .truncate(),
-                    );
+                // A greyed row says why where the warnings would be.
+                match &state_text {
+                    Some(text) => {
+                        ui.add(
+                            egui::Label::new(RichText::new(text).italics().color(theme::DIM))
+                                .truncate(),
+                        );
+                    }
+                    None => warnings_cell(tab, ui, cross, row),
                 }
             },
         )
@@ -227,6 +222,18 @@ fn row_ui(
         };
         response.on_hover_text(why);
     }
+}
+
+/// A right-aligned value with its unit, or a plain dash when the value is unknown.
+fn value_cell(ui: &mut Ui, width: f32, text: String, unit: &str, color: Color32) {
+    cell(ui, width, ROW_H, true, |ui| {
+        if text == "—" {
+            ui.label(RichText::new(text).color(theme::DIM));
+        } else {
+            ui.label(RichText::new(unit).size(10.0).color(theme::DIM));
+            ui.label(RichText::new(text).monospace().color(color));
+        }
+    });
 }
 
 /// A fixed-width cell `height` px tall, its content left- or right-aligned.
