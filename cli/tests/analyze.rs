@@ -210,6 +210,28 @@ fn every_wav_encoding_and_aiff_read_the_same() {
 }
 
 #[test]
+fn flac_reads_the_same_as_the_wav_it_was_made_from() {
+    // tests/data/drums-1s-24bit.flac is the first second of the demo's drums at 48 kHz,
+    // written as the 24-bit WAV below and encoded by ffmpeg 5.1 (`-c:a flac`), so it holds
+    // exactly these samples.
+    let dir = temp_dir("flac");
+    let (l, r) = demo("drums", 48_000, 1.0);
+    let wav_path = dir.join("drums.wav");
+    std::fs::write(&wav_path, wav(Enc::Int24, false, 48_000, &[&l, &r])).unwrap();
+    let flac_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/drums-1s-24bit.flac");
+    let (code, out, err) = stems(&["analyze", "--json", "-", p(&wav_path), p(&flac_path)]);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    let (a, b) = (&v["stems"][0], &v["stems"][1]);
+    assert_eq!(b["format"].as_str().map(|f| f.starts_with("24-bit")), Some(true), "{b}");
+    for key in ["sample_peak_dbfs", "rms_dbfs", "max_true_peak_dbtp"] {
+        let (x, y) = (a[key].as_f64().unwrap(), b[key].as_f64().unwrap());
+        assert!((x - y).abs() < 1e-3, "{key}: wav {x}, flac {y}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn the_demo_writes_stems_json_and_report_and_finds_the_pad_masking_the_voice() {
     let dir = temp_dir("demo");
     let (code, out, err) = stems(&["demo", p(&dir)]);
