@@ -407,3 +407,41 @@ fn the_masters_process_neither_allocates_nor_touches_the_link_while_strips_come_
         eprintln!("STEM_MASTER_CLAP is set: this run proves nothing about allocations");
     }
 }
+
+#[test]
+fn what_the_user_set_in_the_stems_view_is_saved_and_restored_with_the_masters_state() {
+    // A project reopened: the Master's state carries a group, a reference balance, a
+    // priority and a stem gain; after activation (its link thread running) the saved state
+    // gives them back, sanitised (a gain beyond the link's ±24 dB clamped), and the group is the one it was given.
+    let mut plugin = stem_tests::master_inactive(stem_tests::Config::stereo(48_000.0, 512));
+    let state = plugin.save_state();
+    let mut v: Value = serde_json::from_slice(&state[8..]).unwrap();
+    let stems = serde_json::json!({
+        "reference": {"entries": [{"id": 7, "name": "Pad", "role": "music", "relative_lu": -5.5}]},
+        "priorities": {"Pad": 150.0},
+        "gains_db": {"Bass DI": -3.0, "Hot": 99.0},
+        "tolerance_lu": 2.0
+    });
+    v["fields"]["group"] = Value::String("48879".into());
+    v["fields"]["stems"] = Value::String(stems.to_string());
+    let json = serde_json::to_vec(&v).unwrap();
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&json);
+    plugin.load_state(&bytes);
+    plugin.activate();
+    let _ = plugin.process(&stem_tests::signal::noise(2, 4800, 0.1, 3), 480);
+    std::thread::sleep(Duration::from_millis(300));
+    let saved = plugin.save_state();
+    let v: Value = serde_json::from_slice(&saved[8..]).unwrap();
+    assert_eq!(v["fields"]["group"], "48879", "{v:#}");
+    let stems: Value = serde_json::from_str(v["fields"]["stems"].as_str().unwrap()).unwrap();
+    assert_eq!(stems["priorities"]["Pad"], 150.0, "{stems:#}");
+    assert_eq!(stems["gains_db"]["Bass DI"], -3.0, "{stems:#}");
+    assert_eq!(stems["gains_db"]["Hot"], 24.0, "{stems:#}");
+    assert_eq!(stems["tolerance_lu"], 2.0, "{stems:#}");
+    assert_eq!(stems["reference"]["entries"][0]["name"], "Pad", "{stems:#}");
+    assert_eq!(
+        stems["reference"]["entries"][0]["relative_lu"], -5.5,
+        "{stems:#}"
+    );
+}
