@@ -202,7 +202,9 @@ pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
     }
     for (file, _) in &roles {
         let matches = files.iter().any(|p| {
-            p.as_path() == Path::new(file) || stem_name(p) == *file || p.file_name().is_some_and(|n| n == file.as_str())
+            p.as_path() == Path::new(file)
+                || stem_name(p) == *file
+                || p.file_name().is_some_and(|n| n == file.as_str())
         });
         if !matches {
             return Err(Failure::Usage(format!(
@@ -344,7 +346,15 @@ pub fn analyse(
     // What the report says about each file, before the audio is converted in place.
     let originals: Vec<(PathBuf, u32, String, f64, usize)> = audios
         .iter()
-        .map(|a| (a.path.clone(), a.sample_rate_hz, a.format.clone(), a.seconds(), a.channels.len()))
+        .map(|a| {
+            (
+                a.path.clone(),
+                a.sample_rate_hz,
+                a.format.clone(),
+                a.seconds(),
+                a.channels.len(),
+            )
+        })
         .collect();
     let mut session = audios;
     let converted: Result<(), anyhow::Error> = session.par_iter_mut().try_for_each(|a| {
@@ -373,7 +383,9 @@ pub fn analyse(
         .map(|p| {
             let name = stem_name(p);
             let given = roles.iter().rev().find(|(f, _)| {
-                p.as_path() == Path::new(f) || *f == name || p.file_name().is_some_and(|n| n == f.as_str())
+                p.as_path() == Path::new(f)
+                    || *f == name
+                    || p.file_name().is_some_and(|n| n == f.as_str())
             });
             match given {
                 Some((_, role)) => (name, *role, true),
@@ -409,17 +421,19 @@ pub fn analyse(
         .into_iter()
         .zip(figures)
         .zip(originals)
-        .map(|(((name, role, given), figures), (path, rate, format, seconds, channels))| Stem {
-            name,
-            path,
-            role,
-            role_given: given,
-            channels,
-            file_rate_hz: rate,
-            format,
-            file_seconds: seconds,
-            figures,
-        })
+        .map(
+            |(((name, role, given), figures), (path, rate, format, seconds, channels))| Stem {
+                name,
+                path,
+                role,
+                role_given: given,
+                channels,
+                file_rate_hz: rate,
+                format,
+                file_seconds: seconds,
+                figures,
+            },
+        )
         .collect();
     Ok(Analysis {
         sample_rate_hz: rate,
@@ -473,7 +487,13 @@ pub fn text(a: &Analysis) -> String {
         lufs(a.sum_integrated_lufs)
     );
     let _ = writeln!(s);
-    let width = a.stems.iter().map(|x| x.name.chars().count()).max().unwrap_or(4).max(4);
+    let width = a
+        .stems
+        .iter()
+        .map(|x| x.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let _ = writeln!(
         s,
         "{:<width$}  {:<14}  {:>10}  {:>6}  {:>9}  {:>7}  {:>6}  {:>6}",
@@ -499,7 +519,10 @@ pub fn text(a: &Analysis) -> String {
             f.correlation,
         );
     }
-    let _ = writeln!(s, "(* role guessed from the file name; set it with --role FILE=ROLE)");
+    let _ = writeln!(
+        s,
+        "(* role guessed from the file name; set it with --role FILE=ROLE)"
+    );
     let _ = writeln!(s);
     if a.cross.warnings.is_empty() {
         let _ = writeln!(s, "Masking: no warnings.");
@@ -514,7 +537,10 @@ pub fn text(a: &Analysis) -> String {
         }
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "Masking history (share of the time each stem was masked, worst range):");
+    let _ = writeln!(
+        s,
+        "Masking history (share of the time each stem was masked, worst range):"
+    );
     for (k, x) in a.stems.iter().enumerate() {
         let share = a.cross.masked_share.get(k).copied().unwrap_or(0.0);
         let worst = json::worst_range(&a.cross.band_history[k]);

@@ -251,7 +251,10 @@ pub fn read(path: &Path) -> Result<Audio, InputError> {
         }
     }
     if found == 0 {
-        return Err(InputError::NotAudio(path.to_owned(), "no audio frames".into()));
+        return Err(InputError::NotAudio(
+            path.to_owned(),
+            "no audio frames".into(),
+        ));
     }
     let mut non_finite = 0u64;
     for x in channels.iter_mut().flatten() {
@@ -273,8 +276,7 @@ pub fn read(path: &Path) -> Result<Audio, InputError> {
 /// for another rate (it copies).
 pub fn resample(audio: &Audio, rate: u32) -> anyhow::Result<Audio> {
     use rubato::{
-        Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType,
-        WindowFunction,
+        Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
     };
     if audio.sample_rate_hz == rate {
         return Ok(audio.clone());
@@ -333,7 +335,10 @@ pub fn resample(audio: &Audio, rate: u32) -> anyhow::Result<Audio> {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// failure leaves no partial file (and an existing file untouched).
-pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> anyhow::Result<()>) -> anyhow::Result<()> {
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
@@ -345,7 +350,10 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> anyhow::Re
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = File::create(&tmp).map_err(|e| {
-            anyhow::anyhow!("{}: cannot write here ({e}); choose a writable folder", path.display())
+            anyhow::anyhow!(
+                "{}: cannot write here ({e}); choose a writable folder",
+                path.display()
+            )
         })?;
         write(&mut f)?;
         f.flush()?;

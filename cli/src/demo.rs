@@ -45,7 +45,10 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 /// Runs `stems demo`.
 pub fn run(args: DemoArgs) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&args.dir) {
-        eprintln!("error: {}: cannot create the folder ({e})", args.dir.display());
+        eprintln!(
+            "error: {}: cannot create the folder ({e})",
+            args.dir.display()
+        );
         return ExitCode::from(analyze::EXIT_OUTPUT);
     }
     let written: Result<Vec<PathBuf>, anyhow::Error> = DemoStem::ALL

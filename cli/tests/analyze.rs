@@ -64,12 +64,17 @@ fn wav(enc: Enc, extensible: bool, rate: u32, channels: &[&[f32]]) -> Vec<u8> {
         for c in channels {
             let x = c[i];
             match enc {
-                Enc::Int16 => data.extend_from_slice(&((x.clamp(-1.0, 1.0) * 32767.0).round() as i16).to_le_bytes()),
+                Enc::Int16 => data.extend_from_slice(
+                    &((x.clamp(-1.0, 1.0) * 32767.0).round() as i16).to_le_bytes(),
+                ),
                 Enc::Int24 => {
                     let v = (x.clamp(-1.0, 1.0) * 8_388_607.0).round() as i32;
                     data.extend_from_slice(&v.to_le_bytes()[..3]);
                 }
-                Enc::Int32 => data.extend_from_slice(&((f64::from(x.clamp(-1.0, 1.0)) * 2_147_483_647.0).round() as i32).to_le_bytes()),
+                Enc::Int32 => data.extend_from_slice(
+                    &((f64::from(x.clamp(-1.0, 1.0)) * 2_147_483_647.0).round() as i32)
+                        .to_le_bytes(),
+                ),
                 Enc::Float32 => data.extend_from_slice(&x.to_le_bytes()),
                 Enc::Float64 => data.extend_from_slice(&f64::from(x).to_le_bytes()),
             }
@@ -86,11 +91,19 @@ fn wav(enc: Enc, extensible: bool, rate: u32, channels: &[&[f32]]) -> Vec<u8> {
     if extensible {
         fmt.extend_from_slice(&22u16.to_le_bytes());
         fmt.extend_from_slice(&enc.bits().to_le_bytes());
-        let mask: u32 = if n_ch == 1 { 0x4 } else if n_ch == 2 { 0x3 } else { 0x3F };
+        let mask: u32 = if n_ch == 1 {
+            0x4
+        } else if n_ch == 2 {
+            0x3
+        } else {
+            0x3F
+        };
         fmt.extend_from_slice(&mask.to_le_bytes());
         // KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT: the tag, then the fixed GUID tail.
         fmt.extend_from_slice(&u32::from(tag).to_le_bytes());
-        fmt.extend_from_slice(&[0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71]);
+        fmt.extend_from_slice(&[
+            0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
+        ]);
     }
     let mut out = Vec::new();
     out.extend_from_slice(b"RIFF");
@@ -112,7 +125,9 @@ fn aiff(rate: u32, channels: &[&[f32]]) -> Vec<u8> {
     let mut data = Vec::new();
     for i in 0..frames as usize {
         for c in channels {
-            data.extend_from_slice(&((c[i].clamp(-1.0, 1.0) * 32767.0).round() as i16).to_be_bytes());
+            data.extend_from_slice(
+                &((c[i].clamp(-1.0, 1.0) * 32767.0).round() as i16).to_be_bytes(),
+            );
         }
     }
     // The sample rate as an 80-bit IEEE extended float.
@@ -176,7 +191,10 @@ fn every_wav_encoding_and_aiff_read_the_same() {
         (Enc::Int24, true),
         (Enc::Float32, true),
     ] {
-        let path = dir.join(format!("drums_{enc:?}_{}.wav", if ext { "ext" } else { "plain" }));
+        let path = dir.join(format!(
+            "drums_{enc:?}_{}.wav",
+            if ext { "ext" } else { "plain" }
+        ));
         std::fs::write(&path, wav(enc, ext, 48_000, &stereo)).unwrap();
         files.push(path);
     }
@@ -198,7 +216,11 @@ fn every_wav_encoding_and_aiff_read_the_same() {
     let reference = stems_json[3]["integrated_lufs"].as_f64().unwrap(); // float32
     for s in stems_json {
         let i = s["integrated_lufs"].as_f64().unwrap();
-        assert!((i - reference).abs() < 0.05, "{}: {i} vs {reference}", s["name"]);
+        assert!(
+            (i - reference).abs() < 0.05,
+            "{}: {i} vs {reference}",
+            s["name"]
+        );
         assert_eq!(s["role"], "drums", "role guessed from the name");
         assert_eq!(s["channels"], 2);
     }
@@ -223,7 +245,11 @@ fn flac_reads_the_same_as_the_wav_it_was_made_from() {
     assert_eq!(code, 0, "{err}");
     let v = json_of(&out);
     let (a, b) = (&v["stems"][0], &v["stems"][1]);
-    assert_eq!(b["format"].as_str().map(|f| f.starts_with("24-bit")), Some(true), "{b}");
+    assert_eq!(
+        b["format"].as_str().map(|f| f.starts_with("24-bit")),
+        Some(true),
+        "{b}"
+    );
     for key in ["sample_peak_dbfs", "rms_dbfs", "max_true_peak_dbtp"] {
         let (x, y) = (a[key].as_f64().unwrap(), b[key].as_f64().unwrap());
         assert!((x - y).abs() < 1e-3, "{key}: wav {x}, flac {y}");
@@ -236,18 +262,31 @@ fn the_demo_writes_stems_json_and_report_and_finds_the_pad_masking_the_voice() {
     let dir = temp_dir("demo");
     let (code, out, err) = stems(&["demo", p(&dir)]);
     assert_eq!(code, 0, "{err}");
-    for f in ["drums.wav", "bass.wav", "music_pad.wav", "lead_vocal.wav", "analysis.json", "report.html"] {
+    for f in [
+        "drums.wav",
+        "bass.wav",
+        "music_pad.wav",
+        "lead_vocal.wav",
+        "analysis.json",
+        "report.html",
+    ] {
         assert!(dir.join(f).is_file(), "{f} missing: {:?}", files_in(&dir));
     }
     assert!(out.contains("Top warning: lead_vocal"), "{out}");
     assert!(out.contains("masked by music_pad"), "{out}");
-    let v: Value = serde_json::from_slice(&std::fs::read(dir.join("analysis.json")).unwrap()).unwrap();
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("analysis.json")).unwrap()).unwrap();
     let w = &v["warnings"][0];
     assert_eq!(w["maskee"], "lead_vocal");
     assert_eq!(w["masker"], "music_pad");
     assert!(w["lo_hz"].as_f64().unwrap() < 4000.0 && w["hi_hz"].as_f64().unwrap() > 1000.0);
     assert!(w["fix"]["gain_db"].as_f64().unwrap() != 0.0);
-    let lead = v["stems"].as_array().unwrap().iter().find(|s| s["name"] == "lead_vocal").unwrap();
+    let lead = v["stems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "lead_vocal")
+        .unwrap();
     assert_eq!(lead["role"], "lead_vocal");
     assert!(lead["masked_share"].as_f64().unwrap() > 0.5);
     assert_eq!(lead["spectrum_db"].as_array().unwrap().len(), 48);
@@ -269,15 +308,30 @@ fn the_demo_writes_stems_json_and_report_and_finds_the_pad_masking_the_voice() {
 fn roles_come_from_file_names_unless_given() {
     let dir = temp_dir("roles");
     let (l, r) = demo("bass", 48_000, 1.0);
-    for name in ["Kick In.wav", "sub bass.wav", "BGV stack.wav", "lead vox.wav", "verb return.wav", "synth.wav"] {
+    for name in [
+        "Kick In.wav",
+        "sub bass.wav",
+        "BGV stack.wav",
+        "lead vox.wav",
+        "verb return.wav",
+        "synth.wav",
+    ] {
         std::fs::write(dir.join(name), wav(Enc::Int16, false, 48_000, &[&l, &r])).unwrap();
     }
     let (code, out, err) = stems(&["analyze", p(&dir), "--json", "-", "--role", "synth=bass"]);
     assert_eq!(code, 0, "{err}");
     let v = json_of(&out);
     let role = |n: &str| {
-        let s = v["stems"].as_array().unwrap().iter().find(|s| s["name"] == n).unwrap();
-        (s["role"].as_str().unwrap().to_owned(), s["role_source"].as_str().unwrap().to_owned())
+        let s = v["stems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .unwrap();
+        (
+            s["role"].as_str().unwrap().to_owned(),
+            s["role_source"].as_str().unwrap().to_owned(),
+        )
     };
     assert_eq!(role("Kick In").0, "drums");
     assert_eq!(role("sub bass").0, "bass");
@@ -314,11 +368,22 @@ fn bad_inputs_are_refused_with_the_file_named_and_no_output_written() {
     let report = out_dir.join("a.html");
     let run = |input: &Path, what: &str| {
         assert_input_error(
-            &["analyze", p(input), "--json", p(&json), "--report", p(&report)],
+            &[
+                "analyze",
+                p(input),
+                "--json",
+                p(&json),
+                "--report",
+                p(&report),
+            ],
             input,
             what,
         );
-        assert!(files_in(&out_dir).is_empty(), "partial output: {:?}", files_in(&out_dir));
+        assert!(
+            files_in(&out_dir).is_empty(),
+            "partial output: {:?}",
+            files_in(&out_dir)
+        );
     };
     let (l, r) = demo("vocal", 48_000, 2.0);
     let good = wav(Enc::Int24, false, 48_000, &[&l, &r]);
@@ -329,7 +394,11 @@ fn bad_inputs_are_refused_with_the_file_named_and_no_output_written() {
     std::fs::write(empty_folder.join("notes.txt"), "no audio here").unwrap();
     run(&empty_folder, "no audio files");
     let text = dir.join("text.wav");
-    std::fs::write(&text, "this is not audio, whatever its name says\n".repeat(20)).unwrap();
+    std::fs::write(
+        &text,
+        "this is not audio, whatever its name says\n".repeat(20),
+    )
+    .unwrap();
     run(&text, "not a readable WAV");
     let zero = dir.join("zero.wav");
     std::fs::write(&zero, b"").unwrap();
@@ -358,31 +427,66 @@ fn mismatched_rates_and_lengths_and_non_finite_samples_are_handled_with_notices(
     let (l, r) = demo("music", 48_000, 6.0);
     let (l44, r44) = demo("music", 44_100, 6.0);
     let (vl, vr) = demo("vocal", 48_000, 3.0);
-    std::fs::write(dir.join("pad48.wav"), wav(Enc::Float32, false, 48_000, &[&l, &r])).unwrap();
-    std::fs::write(dir.join("pad44.wav"), wav(Enc::Float32, false, 44_100, &[&l44, &r44])).unwrap();
-    std::fs::write(dir.join("short vocal.wav"), wav(Enc::Int24, false, 48_000, &[&vl, &vr])).unwrap();
+    std::fs::write(
+        dir.join("pad48.wav"),
+        wav(Enc::Float32, false, 48_000, &[&l, &r]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pad44.wav"),
+        wav(Enc::Float32, false, 44_100, &[&l44, &r44]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("short vocal.wav"),
+        wav(Enc::Int24, false, 48_000, &[&vl, &vr]),
+    )
+    .unwrap();
     // NaN and infinities in a float file.
     let mut bad = l.clone();
     bad[1000] = f32::NAN;
     bad[2000] = f32::INFINITY;
     bad[3000] = f32::NEG_INFINITY;
-    std::fs::write(dir.join("nan keys.wav"), wav(Enc::Float32, false, 48_000, &[&bad, &r])).unwrap();
+    std::fs::write(
+        dir.join("nan keys.wav"),
+        wav(Enc::Float32, false, 48_000, &[&bad, &r]),
+    )
+    .unwrap();
 
     let (code, out, err) = stems(&["analyze", p(&dir), "--json", "-"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("pad44.wav: 44100 Hz resampled to the session's 48000 Hz"), "{err}");
-    assert!(err.contains("short vocal.wav: 3.00 s long, padded with silence"), "{err}");
-    assert!(err.contains("nan keys.wav: 3 NaN or infinite samples were replaced by silence"), "{err}");
+    assert!(
+        err.contains("pad44.wav: 44100 Hz resampled to the session's 48000 Hz"),
+        "{err}"
+    );
+    assert!(
+        err.contains("short vocal.wav: 3.00 s long, padded with silence"),
+        "{err}"
+    );
+    assert!(
+        err.contains("nan keys.wav: 3 NaN or infinite samples were replaced by silence"),
+        "{err}"
+    );
     let v = json_of(&out);
     assert_eq!(v["sample_rate_hz"], 48_000);
     assert_eq!(v["notices"].as_array().unwrap().len(), 3);
     let lufs = |n: &str| {
-        v["stems"].as_array().unwrap().iter().find(|s| s["name"] == n).unwrap()["integrated_lufs"]
+        v["stems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .unwrap()["integrated_lufs"]
             .as_f64()
             .unwrap()
     };
     // The resampled pad reads as the native one; the repaired file gives finite figures.
-    assert!((lufs("pad44") - lufs("pad48")).abs() < 0.1, "{} vs {}", lufs("pad44"), lufs("pad48"));
+    assert!(
+        (lufs("pad44") - lufs("pad48")).abs() < 0.1,
+        "{} vs {}",
+        lufs("pad44"),
+        lufs("pad48")
+    );
     assert!((lufs("nan keys") - lufs("pad48")).abs() < 0.1);
     assert!(v["seconds"].as_f64().unwrap() >= 6.0);
     let _ = std::fs::remove_dir_all(&dir);
@@ -398,7 +502,10 @@ fn an_unwritable_output_path_fails_cleanly_and_leaves_nothing() {
     let (code, out, err) = stems(&["analyze", p(&input), "--json", p(&missing_dir)]);
     assert_eq!(code, 4, "{err}");
     assert!(out.is_empty());
-    assert!(err.contains("out.json") && err.contains("cannot write"), "{err}");
+    assert!(
+        err.contains("out.json") && err.contains("cannot write"),
+        "{err}"
+    );
     // A report path that is a folder.
     let (code, _, err) = stems(&["analyze", p(&input), "--report", p(&dir)]);
     assert_eq!(code, 4, "{err}");

@@ -17,9 +17,9 @@
 //! by name: instance ids are random per plugin instance and do not survive a session.
 
 pub mod align;
-mod verdicts;
 #[cfg(test)]
 mod tests;
+mod verdicts;
 
 use std::collections::BTreeMap;
 
@@ -351,7 +351,10 @@ impl CrossStem {
             &self.masking,
             &self.balance,
             self.state.tolerance_lu,
-            self.rows.iter().filter(|r| r.present).map(|r| (r.id, r.slot, r.name, r.role)),
+            self.rows
+                .iter()
+                .filter(|r| r.present)
+                .map(|r| (r.id, r.slot, r.name, r.role)),
         );
     }
 
@@ -423,9 +426,7 @@ impl CrossStem {
                 }
             })
             .collect();
-        rows.sort_by(|a, b| {
-            (a.role.index(), &a.name, a.id).cmp(&(b.role.index(), &b.name, b.id))
-        });
+        rows.sort_by(|a, b| (a.role.index(), &a.name, a.id).cmp(&(b.role.index(), &b.name, b.id)));
         let mut sum = [0.0f64; NUM_BANDS];
         for r in rows.iter().filter(|r| r.state == RowState::Live) {
             for (s, db) in sum.iter_mut().zip(&r.band_db) {

@@ -56,10 +56,12 @@ pub fn analyse_stem(channels: &[Vec<f32>], rate: u32, role: StemRole, name: &str
     let frames = channels[0].len();
     let stem_name = StemName::new(name);
     let mut snap = StemSnapshot::default();
-    let mut snapshots = Vec::with_capacity((frames as f64 / rate as f64 / UPDATE_SECONDS) as usize + 2);
+    let mut snapshots =
+        Vec::with_capacity((frames as f64 / rate as f64 / UPDATE_SECONDS) as usize + 2);
     let mut timeline = Vec::new();
     let mut max_tp = FLOOR_DB;
-    let (mut peak, mut sum_sq, mut sum_lr, mut sum_ll, mut sum_rr) = (0.0f32, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let (mut peak, mut sum_sq, mut sum_lr, mut sum_ll, mut sum_rr) =
+        (0.0f32, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut band_power = [0.0f64; NUM_BANDS];
     let mut band_count = 0u64;
     let update_frames = (UPDATE_SECONDS * rate as f64).round() as usize;
@@ -70,7 +72,9 @@ pub fn analyse_stem(channels: &[Vec<f32>], rate: u32, role: StemRole, name: &str
     let mut pos = 0;
     while pos < frames {
         // Stop at the next sampling point so snapshots land on the update grid.
-        let end = (pos + BLOCK).min(frames).min(next_update.min(next_timeline).max(pos + 1));
+        let end = (pos + BLOCK)
+            .min(frames)
+            .min(next_update.min(next_timeline).max(pos + 1));
         let n = end - pos;
         l[..n].copy_from_slice(&channels[0][pos..end]);
         let right = if n_ch == 2 {
@@ -99,8 +103,8 @@ pub fn analyse_stem(channels: &[Vec<f32>], rate: u32, role: StemRole, name: &str
             strip.take_snapshot(role, stem_name, transport, &mut snap);
             max_tp = max_tp.max(snap.true_peak_db);
             if pos >= next_update {
-                for b in 0..NUM_BANDS {
-                    band_power[b] += 0.5
+                for (b, power) in band_power.iter_mut().enumerate() {
+                    *power += 0.5
                         * (10f64.powf(f64::from(snap.band_db[0][b]) / 10.0)
                             + 10f64.powf(f64::from(snap.band_db[1][b]) / 10.0));
                 }
@@ -132,11 +136,13 @@ pub fn analyse_stem(channels: &[Vec<f32>], rate: u32, role: StemRole, name: &str
         max_true_peak_db: max_tp,
         sample_peak_db,
         rms_db,
-        crest_db: if rms > 0.0 { sample_peak_db - rms_db } else { 0.0 },
+        crest_db: if rms > 0.0 {
+            sample_peak_db - rms_db
+        } else {
+            0.0
+        },
         correlation,
-        spectrum_db: std::array::from_fn(|b| {
-            power_db(band_power[b] / band_count.max(1) as f64)
-        }),
+        spectrum_db: std::array::from_fn(|b| power_db(band_power[b] / band_count.max(1) as f64)),
         shortterm_timeline: timeline,
         snapshots,
     }

@@ -240,6 +240,9 @@ mod tests {
         h[10] = 0.45;
         let layout = BandLayout::standard();
         let (lo, hi, peak) = worst_range(&h).unwrap();
-        assert_eq!((lo, hi, peak), (layout.edges_hz[30], layout.edges_hz[32], 0.8));
+        assert_eq!(
+            (lo, hi, peak),
+            (layout.edges_hz[30], layout.edges_hz[32], 0.8)
+        );
     }
 }

@@ -223,7 +223,9 @@ impl<'a> Worker<'a> {
             self.last_attempt = None;
         }
         if self.open.is_none()
-            && self.last_attempt.is_none_or(|t| now.duration_since(t) >= RETRY)
+            && self
+                .last_attempt
+                .is_none_or(|t| now.duration_since(t) >= RETRY)
         {
             self.last_attempt = Some(now);
             self.try_open(group);

@@ -85,6 +85,9 @@ pub enum Excluded {
 }
 
 /// A Strip's chosen snapshot for one tick, or why there is none.
+// NOTE: the snapshot is kept inline: picks live in a vector reused every tick, where boxing
+// would allocate per Strip and tick.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy)]
 pub enum Pick {
     /// Compared this tick.

@@ -97,9 +97,15 @@ fn a_vocal_under_a_louder_pad_gets_a_verdict_naming_it_and_the_pad_is_told_too()
     assert_eq!(masked.other_instance, PAD);
     assert_eq!(masked.other_name.as_str(), "Pad");
     assert_eq!(masked.other_role, StemRole::Music);
-    assert!(masked.low_hz < 4000.0 && masked.high_hz > 1000.0, "{masked:?}");
+    assert!(
+        masked.low_hz < 4000.0 && masked.high_hz > 1000.0,
+        "{masked:?}"
+    );
     assert!(masked.amount_db >= 1.0 && masked.share > 0.5, "{masked:?}");
-    assert!(masked.suggested_gain_db < 0.0, "a cut on the pad: {masked:?}");
+    assert!(
+        masked.suggested_gain_db < 0.0,
+        "a cut on the pad: {masked:?}"
+    );
     let on_pad = x.verdicts_of(PAD);
     assert!(on_pad
         .iter()
@@ -109,7 +115,11 @@ fn a_vocal_under_a_louder_pad_gets_a_verdict_naming_it_and_the_pad_is_told_too()
 
     let view = x.view();
     let names: Vec<&str> = view.rows.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["Kick", "Pad", "Lead Vox"], "rows by role: drums, music, vocal");
+    assert_eq!(
+        names,
+        ["Kick", "Pad", "Lead Vox"],
+        "rows by role: drums, music, vocal"
+    );
     assert!(view.rows.iter().all(|r| r.state == RowState::Live));
     assert!(!view.masking.warnings.is_empty());
     let vocal_row = &view.rows[2];
@@ -137,10 +147,17 @@ fn a_masker_that_goes_away_clears_the_warning_and_its_row_after_a_while() {
     };
     let t = run(&mut x, t, 1.0, duo);
     let pad_row = x.view().rows.into_iter().find(|r| r.id == PAD).unwrap();
-    assert!(matches!(pad_row.state, RowState::Gone { .. }), "{pad_row:?}");
+    assert!(
+        matches!(pad_row.state, RowState::Gone { .. }),
+        "{pad_row:?}"
+    );
     // Within the engine's window the warning clears.
     let t = run(&mut x, t, 10.0, duo);
-    assert!(x.verdicts_of(VOCAL).is_empty(), "{:?}", x.verdicts_of(VOCAL));
+    assert!(
+        x.verdicts_of(VOCAL).is_empty(),
+        "{:?}",
+        x.verdicts_of(VOCAL)
+    );
     assert!(x.masking().warnings().is_empty());
     // Gone rows are removed after GONE_KEEP_S.
     run(&mut x, t, 1.0, duo);
@@ -205,7 +222,10 @@ fn strips_read_at_different_moments_are_compared_at_the_same_position() {
     };
     run(&mut x, 0.0, 2.0, make);
     match x.alignment() {
-        Alignment::Aligned { stems: 2, spread_ms } => assert!(spread_ms <= 30.0, "{spread_ms}"),
+        Alignment::Aligned {
+            stems: 2,
+            spread_ms,
+        } => assert!(spread_ms <= 30.0, "{spread_ms}"),
         a => panic!("{a:?}"),
     }
 }
@@ -278,7 +298,10 @@ fn drift_from_the_stored_reference_becomes_a_verdict_with_the_opposite_gain() {
         ]
     });
     let v = x.verdicts_of(KICK);
-    let loud = v.iter().find(|v| v.kind == VerdictKind::TooLoud).expect("too loud");
+    let loud = v
+        .iter()
+        .find(|v| v.kind == VerdictKind::TooLoud)
+        .expect("too loud");
     // Relative to the power sum, +3 LU on one of two stems moves it by less than 3.
     assert!(loud.amount_db > 1.0 && loud.amount_db < 3.0, "{loud:?}");
     assert!((loud.suggested_gain_db + loud.amount_db).abs() < 1e-6);
@@ -312,7 +335,11 @@ fn verdicts_are_written_when_they_change_refreshed_and_cleared_once() {
     let mut due = Vec::new();
     x.update(0.05, &playing_trio(0.05), 0);
     x.verdicts_due(&mut due);
-    assert_eq!(due.len(), 3, "first time: every Strip, empty lists included");
+    assert_eq!(
+        due.len(),
+        3,
+        "first time: every Strip, empty lists included"
+    );
     x.update(0.10, &playing_trio(0.10), 0);
     x.verdicts_due(&mut due);
     assert!(due.is_empty(), "nothing changed: {due:?}");
@@ -342,7 +369,11 @@ fn priorities_and_gains_follow_the_stem_name_and_bad_state_values_are_dropped() 
     assert!(!x.state().gains_db.contains_key("Pad"));
     assert_eq!(x.state().gain_db("Kick"), MAX_GAIN_DB);
     run(&mut x, 0.0, 6.0, playing_trio);
-    assert!(x.verdicts_of(VOCAL).is_empty(), "{:?}", x.verdicts_of(VOCAL));
+    assert!(
+        x.verdicts_of(VOCAL).is_empty(),
+        "{:?}",
+        x.verdicts_of(VOCAL)
+    );
     let gains: Vec<(u64, f32)> = x.gain_requests().collect();
     assert!(gains.contains(&(VOCAL, 2.5)));
     assert!(gains.contains(&(PAD, 0.0)));

@@ -152,7 +152,10 @@ fn main() {
             .iter()
             .map(|(n, db)| (n.clone(), serde_json::json!(db)))
             .collect();
-        fields.push(("stems", serde_json::json!({ "gains_db": gains }).to_string()));
+        fields.push((
+            "stems",
+            serde_json::json!({ "gains_db": gains }).to_string(),
+        ));
     }
     if !fields.is_empty() {
         set_fields(&mut plugin, &fields);
