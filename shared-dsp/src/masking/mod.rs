@@ -67,7 +67,9 @@
 //!    and it changes only when another leads by 25 %. The history (how often each band was
 //!    masked since the stem appeared) is kept as masked seconds per band.
 //! 10. **Warnings**: adjacent flagged bands with the same dominant masker merge into one
-//!     range. A stem is not warned about masking by a stem of higher priority in that band
+//!     range, also across a gap of one band where no warning is due (two ranges one band
+//!     apart are one finding to a user); the range's deficit and share are averaged over
+//!     its flagged bands only, not the gap. A stem is not warned about masking by a stem of higher priority in that band
 //!     (by design the pad sits under the vocal). When both stems own the band (role rules),
 //!     the warning is a collision and is reported once per pair, in the direction with the
 //!     larger deficit.

@@ -29,8 +29,20 @@ impl MaskingEngine {
                     continue;
                 }
                 let first = q;
-                while q + 1 < NB && self.warn_masker(s, q + 1) == masker {
-                    q += 1;
+                // NOTE: a range runs on across a gap of one band where no warning is due
+                // (953 Hz to 1.1 kHz and 1.2 to 1.3 kHz are one finding to a user); a band
+                // named for another masker ends it.
+                loop {
+                    if q + 1 < NB && self.warn_masker(s, q + 1) == masker {
+                        q += 1;
+                    } else if q + 2 < NB
+                        && self.warn_masker(s, q + 1) == NO_SLOT
+                        && self.warn_masker(s, q + 2) == masker
+                    {
+                        q += 2;
+                    } else {
+                        break;
+                    }
                 }
                 let w = self.make_warning(s, masker as usize, first, q);
                 if self.warnings.len() < self.warnings.capacity() {
@@ -84,13 +96,18 @@ impl MaskingEngine {
 
     fn make_warning(&self, s: usize, m: usize, first: usize, last: usize) -> MaskingWarning {
         let n = self.max_stems;
-        let count = (last - first + 1) as f32;
+        // Averages over the range's own bands, not over a bridged gap.
+        let mut count = 0.0f32;
         let mut short = 0.0f32;
         let mut share = 0.0f32;
         let mut att = 0.0f32;
         let mut short_ema = 0.0f32;
         let mut collision = false;
         for q in first..=last {
+            if self.warn_masker(s, q) as usize != m {
+                continue;
+            }
+            count += 1.0;
             short += self.mean_short_db[s][q];
             share += self.masked_share[s][q];
             att += self.pair_ema[s * n + m][q];
@@ -98,8 +115,8 @@ impl MaskingEngine {
             collision |= self.compiled.terms(self.slot_role[s], q).owns
                 && self.compiled.terms(self.slot_role[m], q).owns;
         }
-        short /= count;
-        share /= count;
+        short /= count.max(1.0);
+        share /= count.max(1.0);
         let lo_hz = self.layout.edges_hz[first];
         let hi_hz = self.layout.edges_hz[last + 1];
         let center_hz = (lo_hz * hi_hz).sqrt();
@@ -251,5 +268,83 @@ impl MaskingEngine {
             severity,
             warnings,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::masking::StemInput;
+    use crate::role::StemRole;
+
+    /// An engine holding a lead vocal (id 1), a pad (2) and a guitar (3), with every flag
+    /// cleared, so that a test can set the flagged bands and their maskers by hand.
+    fn engine() -> MaskingEngine {
+        let band_db = [[-30.0; NB]; 2];
+        let stem = |id, role| StemInput {
+            id,
+            role,
+            priority: None,
+            name: "",
+            band_db,
+            shortterm_lufs: -20.0,
+        };
+        let mut e = MaskingEngine::new(4);
+        e.update(
+            &[
+                stem(1, StemRole::LeadVocal),
+                stem(2, StemRole::Music),
+                stem(3, StemRole::Music),
+            ],
+            0.1,
+        );
+        for s in 0..e.max_stems {
+            e.flagged[s] = [false; NB];
+            e.dominant[s] = [NO_SLOT; NB];
+        }
+        e
+    }
+
+    fn flag(e: &mut MaskingEngine, maskee: u64, masker: u64, bands: &[usize]) {
+        let (s, m) = (e.slot_of(maskee).unwrap(), e.slot_of(masker).unwrap());
+        for &q in bands {
+            e.flagged[s][q] = true;
+            e.dominant[s][q] = m as u16;
+        }
+    }
+
+    fn ranges(e: &MaskingEngine) -> Vec<(u64, u8, u8)> {
+        e.warnings()
+            .iter()
+            .map(|w| (w.masker_id, w.first_band, w.last_band))
+            .collect()
+    }
+
+    #[test]
+    fn ranges_of_one_masker_merge_across_a_gap_of_one_band() {
+        let mut e = engine();
+        flag(&mut e, 1, 2, &[20, 21, 23, 24]);
+        e.build_warnings();
+        assert_eq!(ranges(&e), vec![(2, 20, 24)]);
+        let w = e.warnings()[0];
+        assert_eq!(w.lo_hz, e.layout.edges_hz[20]);
+        assert_eq!(w.hi_hz, e.layout.edges_hz[25]);
+        // Chains of one-band gaps merge too.
+        flag(&mut e, 1, 2, &[26, 28]);
+        e.build_warnings();
+        assert_eq!(ranges(&e), vec![(2, 20, 28)]);
+    }
+
+    #[test]
+    fn a_gap_of_two_bands_or_another_masker_keeps_ranges_apart() {
+        let mut e = engine();
+        flag(&mut e, 1, 2, &[20, 21, 24, 25]);
+        e.build_warnings();
+        assert_eq!(ranges(&e), vec![(2, 20, 21), (2, 24, 25)]);
+        let mut e = engine();
+        flag(&mut e, 1, 2, &[20, 21, 23, 24]);
+        flag(&mut e, 1, 3, &[22]);
+        e.build_warnings();
+        assert_eq!(ranges(&e), vec![(2, 20, 21), (3, 22, 22), (2, 23, 24)]);
     }
 }
