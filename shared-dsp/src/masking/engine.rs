@@ -1,5 +1,6 @@
 //! The masking engine: struct-of-arrays state sized at set-up, updated without allocation.
 
+mod fix;
 mod intake;
 mod judge;
 mod warnings;
@@ -98,6 +99,11 @@ pub struct MaskingEngine {
     win_total_s: Vec<f32>,
     win_masked_s: Vec<[f32; NB]>,
     win_short_s: Vec<[f32; NB]>,
+    /// Per slot and channel, as of the stem's last update: band powers, the threshold from
+    /// every other stem and the critical-band energy. The fix is placed and checked on them.
+    slot_power: Vec<[[f32; NB]; 2]>,
+    slot_threshold: Vec<[[f32; NB]; 2]>,
+    slot_energy: Vec<[[f32; NB]; 2]>,
     // Per pair of slots (maskee-major).
     pair_ema: Vec<[f32; NB]>,
     severity: Vec<f32>,
@@ -168,6 +174,9 @@ impl MaskingEngine {
             win_total_s: vec![0.0; n],
             win_masked_s: vec![[0.0; NB]; n],
             win_short_s: vec![[0.0; NB]; n],
+            slot_power: vec![[[0.0; NB]; 2]; n],
+            slot_threshold: vec![[[1.0; NB]; 2]; n],
+            slot_energy: vec![[[0.0; NB]; 2]; n],
             pair_ema: vec![[0.0; NB]; n * n],
             severity: vec![0.0; n * n],
             severity_ema: vec![0.0; n * n],
@@ -298,6 +307,9 @@ impl MaskingEngine {
         self.dominant[s] = [NO_SLOT; NB];
         self.short_ema[s] = [0.0; NB];
         self.history_masked_s[s] = [0.0; NB];
+        self.slot_power[s] = [[0.0; NB]; 2];
+        self.slot_threshold[s] = [[1.0; NB]; 2];
+        self.slot_energy[s] = [[0.0; NB]; 2];
         for other in 0..n {
             self.pair_ema[s * n + other] = [0.0; NB];
             self.pair_ema[other * n + s] = [0.0; NB];
@@ -313,6 +325,11 @@ impl MaskingEngine {
                 }
             }
         }
+    }
+
+    /// The target-to-mask ratio slot `s` needs in `band`, dB.
+    fn required_tmr_db(&self, s: usize, band: usize) -> f32 {
+        self.compiled.terms(self.slot_role[s], band).required_tmr_db
     }
 
     fn priority(&self, s: usize, band: usize) -> f32 {

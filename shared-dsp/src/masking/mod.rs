@@ -73,12 +73,21 @@
 //!     (by design the pad sits under the vocal). When both stems own the band (role rules),
 //!     the warning is a collision and is reported once per pair, in the direction with the
 //!     larger deficit.
-//! 11. **Fix**: cut the masker by the amount that lowers the threshold by the deficit,
-//!     `cut = -10 log10(1 - (1 - 10^(-short/10)) / share)` with `share` the masker's smoothed
-//!     part of the deficit, at most [`MaskingConfig::max_cut_db`] = 12 dB (a deep but
-//!     ordinary dynamic-EQ dip on a stem). When the masker holds too little of the threshold
-//!     for any cut of it alone to close the gap, boost the maskee by the deficit, at most
-//!     [`MaskingConfig::max_boost_db`] = 6 dB.
+//! 11. **Fix**: cut the masker where its own energy causes the masking. Each masker band's
+//!     part of the threshold in the masked range is `P_j,c(b) SF(b, k) / T_-i,c(k)`,
+//!     summed over both channels and the range's bands `k`, each weighted by its mean
+//!     deficit; the cut range grows from the masker band with the largest part towards the
+//!     larger neighbour until it covers at least 80 % of the masker's part and a cut of at
+//!     most [`MaskingConfig::max_cut_db`] = 12 dB (a deep but ordinary dynamic-EQ dip on a
+//!     stem) closes the deficit. The cut is `cut = -10 log10(1 - (1 - 10^(-short/10)) /
+//!     (share coverage))`, with `share` the masker's smoothed part of the deficit and
+//!     `coverage` the part of it the range holds. The range is in the masker's bands
+//!     ([`SuggestedFix`]): a pad whose energy lies above 6 kHz and masks a vocal at 5 kHz
+//!     from above is cut above 6 kHz. The cut is then checked by re-running the model on
+//!     the last update with the masker's band powers in the range lowered by the cut: if
+//!     the summed deficit of the range does not shrink, or no cut of the masker alone can
+//!     close the gap (it holds too little of the threshold), the fix boosts the maskee by
+//!     the deficit instead, at most [`MaskingConfig::max_boost_db`] = 6 dB.
 //!
 //! Role rules are data ([`RoleRules`]); the defaults protect the lead vocal's presence range
 //! (1 to 5 kHz, 8 dB margin, priority +20) and give the low end (below 120 Hz) to drums and

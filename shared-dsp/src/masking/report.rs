@@ -16,17 +16,23 @@ pub enum FixAction {
 }
 
 /// A suggested EQ move: which stem, which range, about how many dB.
+///
+/// The range is in the bands of the stem to change. For a cut that is the masker's own
+/// bands whose spread makes the threshold in the masked range, which need not be the
+/// masked range: a pad with energy only above 6 kHz that masks a vocal's 5 kHz region from
+/// above is cut above 6 kHz, where it has energy. For a boost it is the part of the masked
+/// range where the maskee's role gives the bands importance.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SuggestedFix {
     /// Id of the stem to change.
     pub stem_id: u64,
     /// Cut or boost.
     pub action: FixAction,
-    /// Lower edge of the range, Hz.
+    /// Lower edge of the range to change, Hz (edge of a band of the standard layout).
     pub lo_hz: f32,
-    /// Upper edge of the range, Hz.
+    /// Upper edge of the range to change, Hz.
     pub hi_hz: f32,
-    /// Geometric centre of the range, Hz (where to put a bell).
+    /// Geometric centre of the range to change, Hz (where to put a bell).
     pub center_hz: f32,
     /// Gain change in dB, rounded to 0.5 dB: negative for a cut, positive for a boost.
     pub gain_db: f32,

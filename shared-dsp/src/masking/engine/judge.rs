@@ -76,6 +76,9 @@ impl MaskingEngine {
                 peak = peak.max(*rq);
             }
             let matters_min = (peak * self.matters_range_gain).max(self.matters_floor_power);
+            self.slot_power[s] = [self.power[2 * r], self.power[2 * r + 1]];
+            self.slot_threshold[s] = [self.threshold[2 * r], self.threshold[2 * r + 1]];
+            self.slot_energy[s] = [self.band_energy[2 * r], self.band_energy[2 * r + 1]];
             let mut num_matter = 0usize;
             let mut any_short = false;
             let mut inv_tl = [0.0f32; NB];
@@ -92,7 +95,7 @@ impl MaskingEngine {
                 let matters =
                     active && raw[q] >= matters_min && raw[q] > self.kernels.quiet_power[q];
                 num_matter += matters as usize;
-                let required = self.compiled.terms(self.slot_role[s], q).required_tmr_db;
+                let required = self.required_tmr_db(s, q);
                 let short = if matters {
                     (required - tmr).max(0.0)
                 } else {

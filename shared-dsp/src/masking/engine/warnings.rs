@@ -83,7 +83,7 @@ impl MaskingEngine {
     }
 
     /// The masker a warning for `s` in band `q` names, or `NO_SLOT` for no warning there.
-    fn warn_masker(&self, s: usize, q: usize) -> u16 {
+    pub(super) fn warn_masker(&self, s: usize, q: usize) -> u16 {
         let d = self.dominant[s][q];
         if !self.flagged[s][q] || d == NO_SLOT || !self.slot_used[d as usize] {
             return NO_SLOT;
@@ -119,34 +119,12 @@ impl MaskingEngine {
         share /= count.max(1.0);
         let lo_hz = self.layout.edges_hz[first];
         let hi_hz = self.layout.edges_hz[last + 1];
-        let center_hz = (lo_hz * hi_hz).sqrt();
         let masker_share = if short_ema > 0.0 {
             (att / short_ema).clamp(0.0, 1.0)
         } else {
             0.0
         };
-        let round = |x: f32| (x * 2.0).round() / 2.0;
-        // Cut the masker (it never outranks the maskee here: then there is no warning), as
-        // far as needed and at most `max_cut_db`; boost the maskee when no cut of this
-        // masker alone can close the gap (it holds too little of the threshold).
-        let fix = match cut_needed_db(short, masker_share) {
-            Some(c) => SuggestedFix {
-                stem_id: self.slot_id[m],
-                action: FixAction::Cut,
-                lo_hz,
-                hi_hz,
-                center_hz,
-                gain_db: -round(c.clamp(0.5, self.config.max_cut_db)),
-            },
-            _ => SuggestedFix {
-                stem_id: self.slot_id[s],
-                action: FixAction::Boost,
-                lo_hz,
-                hi_hz,
-                center_hz,
-                gain_db: round(short.min(self.config.max_boost_db).max(0.5)),
-            },
-        };
+        let fix = self.suggest_fix(s, m, first, last, short, masker_share);
         let window_s = self.win_total_s[s];
         MaskingWarning {
             kind: if collision {
@@ -167,6 +145,70 @@ impl MaskingEngine {
             window_s,
             fix,
         }
+    }
+
+    /// The fix for the warning of `s` masked by `m` in `first..=last` (deficit `short_db`,
+    /// `m` holding `masker_share` of the threshold there). The masker never outranks the
+    /// maskee here (then there is no warning), so the first choice is a cut on the masker,
+    /// placed on the masker bands whose spread makes the threshold in the range
+    /// ([`Self::plan_cut`]) and kept only when the engine's model, re-run with the cut
+    /// applied to the masker's band powers, shows the deficit shrinking. When no cut of
+    /// those bands alone can close the gap (the masker holds too little of the threshold),
+    /// boost the maskee by the deficit, at most `max_boost_db`.
+    fn suggest_fix(
+        &self,
+        s: usize,
+        m: usize,
+        first: usize,
+        last: usize,
+        short_db: f32,
+        masker_share: f32,
+    ) -> SuggestedFix {
+        let round = |x: f32| (x * 2.0).round() / 2.0;
+        let fix = |stem: usize, action, lo: usize, hi: usize, gain_db: f32| {
+            let (lo_hz, hi_hz) = (self.layout.edges_hz[lo], self.layout.edges_hz[hi + 1]);
+            SuggestedFix {
+                stem_id: self.slot_id[stem],
+                action,
+                lo_hz,
+                hi_hz,
+                center_hz: (lo_hz * hi_hz).sqrt(),
+                gain_db,
+            }
+        };
+        // The masker holds enough of the threshold for a cut of it alone to close the gap.
+        if let Some(c) = cut_needed_db(short_db, masker_share) {
+            let max_cut = self.config.max_cut_db;
+            match self.plan_cut(s, m, first, last, short_db, masker_share) {
+                Some(plan) => {
+                    let c =
+                        cut_needed_db(short_db, masker_share * plan.coverage).unwrap_or(max_cut);
+                    let cut = round(c.clamp(0.5, max_cut));
+                    let (before, after) = self.deficit_with_cut(s, m, first, last, &plan, cut);
+                    if after < before || before <= 0.0 {
+                        return fix(m, FixAction::Cut, plan.first, plan.last, -cut);
+                    }
+                }
+                // The masker adds nothing to the threshold now (it went quiet or away):
+                // nothing to place the cut on, so it goes where the masking was.
+                None => {
+                    return fix(
+                        m,
+                        FixAction::Cut,
+                        first,
+                        last,
+                        -round(c.clamp(0.5, max_cut)),
+                    )
+                }
+            }
+        }
+        fix(
+            s,
+            FixAction::Boost,
+            first,
+            last,
+            round(short_db.min(self.config.max_boost_db).max(0.5)),
+        )
     }
 
     /// The display name of a stem: its name, or its role when it has none.
