@@ -1,10 +1,12 @@
-//! Property tests of the masking engine: monotonic in masker level, no self-masking, and
-//! independent of input order. Band spectra are random but smooth (a random walk over bands),
-//! roughly like real stems.
+//! Property tests of the masking engine: monotonic in masker level and in band importance,
+//! no self-masking, and independent of input order. Band spectra are random but smooth (a
+//! random walk over bands), roughly like real stems.
 
 use proptest::prelude::*;
-use shared_dsp::bands::NUM_BANDS;
-use shared_dsp::masking::{MaskingEngine, StemInput};
+use shared_dsp::bands::{BandLayout, NUM_BANDS};
+use shared_dsp::masking::{
+    ImportancePoint, MaskingConfig, MaskingEngine, RoleImportance, RoleRules, StemInput,
+};
 use shared_dsp::role::StemRole;
 
 #[derive(Debug, Clone)]
@@ -132,5 +134,66 @@ proptest! {
         let b = engine_after(&shuffled, 30);
         prop_assert_eq!(a.warnings(), b.warnings());
         prop_assert_eq!(a.report(), b.report());
+    }
+}
+
+/// Rules whose every role has an importance curve with one point at each band centre.
+fn rules_with_importance(weights: &[f32]) -> RoleRules {
+    let layout = BandLayout::standard();
+    let points: Vec<ImportancePoint> = layout
+        .centers_hz
+        .iter()
+        .zip(weights)
+        .map(|(&hz, &weight)| ImportancePoint { hz, weight })
+        .collect();
+    RoleRules {
+        importance: StemRole::ALL
+            .iter()
+            .map(|&role| RoleImportance {
+                role,
+                points: points.clone(),
+            })
+            .collect(),
+        ..RoleRules::default()
+    }
+}
+
+fn engine_with_rules(stems: &[Stem], rules: RoleRules, updates: usize) -> MaskingEngine {
+    let mut e = MaskingEngine::with_config(8, MaskingConfig::default(), rules);
+    let input = inputs(stems);
+    for _ in 0..updates {
+        e.update(&input, 0.1);
+    }
+    e
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn raising_the_importance_of_a_band_never_lowers_the_severity(
+        stems in stems_strategy(),
+        weights in prop::collection::vec(0.0f32..=1.0, NUM_BANDS),
+        band in 0usize..NUM_BANDS,
+        raise in 0.0f32..1.0,
+    ) {
+        let mut raised = weights.clone();
+        raised[band] = (raised[band] + raise).min(1.0);
+        let before = engine_with_rules(&stems, rules_with_importance(&weights), 1);
+        let after = engine_with_rules(&stems, rules_with_importance(&raised), 1);
+        for i in &stems {
+            for j in &stems {
+                let (b, _) = before.severity(i.id, j.id).unwrap();
+                let (a, _) = after.severity(i.id, j.id).unwrap();
+                prop_assert!(a >= b - 1e-4 * (1.0 + b), "{} by {}: {b} -> {a}", i.id, j.id);
+            }
+        }
+        // Over time, a band raised in importance is flagged at least as often.
+        let before = engine_with_rules(&stems, rules_with_importance(&weights), 30);
+        let after = engine_with_rules(&stems, rules_with_importance(&raised), 30);
+        for s in &stems {
+            let (b, a) = (before.stem(s.id).unwrap(), after.stem(s.id).unwrap());
+            prop_assert!(a.masked_share[band] >= b.masked_share[band] - 1e-6);
+        }
     }
 }

@@ -48,14 +48,20 @@
 //!    20 to 30 dB), above [`MaskingConfig::matters_floor_db`] = -90 dBFS and above the
 //!    threshold in quiet.
 //! 7. **Deficit**: each role needs a clarity margin, `required_tmr_db` (role rules, below);
-//!    `short_i(k) = max(0, required - TMR_i(k))` where the band matters, else 0. A band is
-//!    *masked* when `short >= 1 dB` ([`MaskingConfig::masked_when_short_db`]).
+//!    `short_i(k) = max(0, required - TMR_i(k))` where the band matters, else 0. Each band
+//!    has an importance `w_i(k)` in 0..1 for the stem's role ([`importance`]: the Speech
+//!    Intelligibility Index band importance of ANSI S3.5-1997 for lead and backing vocals,
+//!    1 everywhere for other roles). A band is *masked* when its importance-weighted
+//!    deficit reaches the threshold, `w_i(k) short_i(k) >= 1 dB`
+//!    ([`MaskingConfig::masked_when_short_db`]): a vocal's 200 Hz band (importance 0.2) must
+//!    be 5 dB short to count, its 2 kHz band 1 dB.
 //! 8. **Attribution**: masker `j`'s share of the threshold is taken on each ear,
 //!    `spread_j,c(k) / T_-i,c(k)`, and the smaller of the two is kept (a masker only takes
 //!    the blame it has on both ears, so a masker panned away from the better ear gets
 //!    none); shares are normalised over maskers and scaled by the part of the threshold not
-//!    due to the threshold in quiet. `severity_ij = sum over k of short_i(k) att_j(k) /
-//!    (number of bands that matter to i)`, the maskee-by-masker matrix, in dB. It never falls
+//!    due to the threshold in quiet. `severity_ij = sum over k of w_i(k) short_i(k) att_j(k)
+//!    / (number of bands that matter to i)`, the maskee-by-masker matrix, in dB. Raising a
+//!    band's importance never lowers a severity (tested with proptest). It never falls
 //!    when a masker gets louder: the deficit grows, the masker's shares grow on both ears
 //!    and every other masker's shrink (tested with proptest).
 //! 9. **Time**: a sliding window ([`MaskingConfig::window_s`] = 10 s, kept as 10 segments)
@@ -87,9 +93,13 @@
 //!     the last update with the masker's band powers in the range lowered by the cut: if
 //!     the summed deficit of the range does not shrink, or no cut of the masker alone can
 //!     close the gap (it holds too little of the threshold), the fix boosts the maskee by
-//!     the deficit instead, at most [`MaskingConfig::max_boost_db`] = 6 dB.
+//!     the deficit instead, at most [`MaskingConfig::max_boost_db`] = 6 dB, over the part
+//!     of the range where the maskee's role gives the bands an importance of at least
+//!     [`importance::LOW_IMPORTANCE`] = 0.5 (a 6 dB boost of a vocal's low mids adds mud,
+//!     not clarity); with no such part, the fix is the deepest cut on the masker.
 //!
-//! Role rules are data ([`RoleRules`]); the defaults protect the lead vocal's presence range
+//! Role rules and band importance are data ([`RoleRules`], [`RoleImportance`]); the defaults
+//! protect the lead vocal's presence range
 //! (1 to 5 kHz, 8 dB margin, priority +20) and give the low end (below 120 Hz) to drums and
 //! bass (both own it, 8 dB margin); elsewhere every role needs 3 dB.
 //!
@@ -106,6 +116,7 @@
 //! [`MaskingEngine::describe`] allocate and belong off the real-time path.
 
 pub(crate) mod engine;
+pub mod importance;
 pub mod model;
 mod report;
 mod rules;
@@ -121,6 +132,7 @@ pub use report::{
     format_hz, BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport,
     SuggestedFix, WarningKind, WarningReport,
 };
+pub use importance::{ImportancePoint, RoleImportance};
 pub use rules::{BandRule, RoleDefaults, RoleRules};
 
 /// One stem's analysis as the engines take it.

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::bands::{BandLayout, NUM_BANDS};
 use crate::role::StemRole;
 
+use super::importance::{band_weights, default_importance, RoleImportance};
+
 /// Defaults for one role.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RoleDefaults {
@@ -49,6 +51,11 @@ pub struct RoleRules {
     pub bands: Vec<BandRule>,
     /// Required TMR for a role without defaults, dB.
     pub fallback_required_tmr_db: f32,
+    /// Band importance per role ([`RoleImportance`], see [`crate::masking::importance`]);
+    /// a role without a curve weighs every band 1. Missing from a rules file, the defaults
+    /// (the SII speech importance for lead and backing vocals) apply.
+    #[serde(default = "default_importance")]
+    pub importance: Vec<RoleImportance>,
 }
 
 impl Default for RoleRules {
@@ -56,7 +63,8 @@ impl Default for RoleRules {
     /// music 50, other 40, FX 30. Clarity margin 3 dB everywhere, raised to 8 dB in the
     /// lead vocal's presence range (1 to 5 kHz, where the speech intelligibility index of
     /// ANSI S3.5 puts most band importance) and in the low end below 120 Hz for drums and bass,
-    /// which own it.
+    /// which own it. Band importance: the SII speech curve for lead and backing vocals, flat
+    /// for every other role.
     fn default() -> Self {
         let role = |role, priority| RoleDefaults {
             role,
@@ -87,6 +95,7 @@ impl Default for RoleRules {
                 owned(StemRole::Bass, 20.0, 120.0, 10.0),
             ],
             fallback_required_tmr_db: 3.0,
+            importance: default_importance(),
         }
     }
 }
@@ -98,6 +107,8 @@ pub(crate) struct BandTerms {
     pub priority_boost: f32,
     pub required_tmr_db: f32,
     pub owns: bool,
+    /// Band importance for the role, 0..1 (1 for a role without a curve).
+    pub importance: f32,
 }
 
 /// The rules compiled for every role and band: `table[role index][band]`.
@@ -118,6 +129,7 @@ impl CompiledRules {
             let defaults = rules.roles.iter().rev().find(|d| d.role == role);
             let priority = defaults.map_or(0.0, |d| finite_or(d.priority, 0.0));
             let required = defaults.map_or(fallback, |d| finite_or(d.required_tmr_db, fallback));
+            let importance = band_weights(&rules.importance, role, layout);
             let row = &mut table[role.index() as usize];
             for (b, terms) in row.iter_mut().enumerate() {
                 *terms = BandTerms {
@@ -125,6 +137,7 @@ impl CompiledRules {
                     priority_boost: 0.0,
                     required_tmr_db: required,
                     owns: false,
+                    importance: importance[b],
                 };
                 let hz = layout.centers_hz[b];
                 for rule in rules.bands.iter().filter(|r| r.role == role) {

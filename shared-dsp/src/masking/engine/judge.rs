@@ -79,6 +79,9 @@ impl MaskingEngine {
             self.slot_power[s] = [self.power[2 * r], self.power[2 * r + 1]];
             self.slot_threshold[s] = [self.threshold[2 * r], self.threshold[2 * r + 1]];
             self.slot_energy[s] = [self.band_energy[2 * r], self.band_energy[2 * r + 1]];
+            let role = self.slot_role[s];
+            let importance: [f32; NB] =
+                std::array::from_fn(|q| self.compiled.terms(role, q).importance);
             let mut num_matter = 0usize;
             let mut any_short = false;
             let mut inv_tl = [0.0f32; NB];
@@ -136,7 +139,8 @@ impl MaskingEngine {
                     }
                 }
             }
-            // Severity matrix row, pair smoothing and the leading masker per band.
+            // Severity matrix row (each band weighted by its importance to the maskee's
+            // role), pair smoothing and the leading masker per band.
             let denom = num_matter.max(1) as f32;
             let mut best = [NO_SLOT; NB];
             let mut best_v = [0.0f32; NB];
@@ -149,7 +153,7 @@ impl MaskingEngine {
                     let att = &self.attribution[j];
                     for q in 0..NB {
                         let x = att[q] * scale[q];
-                        sum += x;
+                        sum += x * importance[q];
                         ema[q] += alpha * (x - ema[q]);
                     }
                 } else {
@@ -174,7 +178,9 @@ impl MaskingEngine {
             for q in 0..NB {
                 let short = self.short_db[s][q];
                 self.short_ema[s][q] += alpha * (short - self.short_ema[s][q]);
-                if short >= cfg.masked_when_short_db && dt > 0.0 {
+                // A band is masked when its deficit, weighted by its importance, reaches
+                // the threshold: an unimportant band must be far short to count.
+                if short * importance[q] >= cfg.masked_when_short_db && dt > 0.0 {
                     self.seg_masked_s[seg][q] += dt;
                     self.seg_short_s[seg][q] += dt * short;
                     self.win_masked_s[s][q] += dt;

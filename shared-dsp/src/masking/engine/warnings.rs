@@ -1,5 +1,6 @@
 //! Warnings, their text and the owned report.
 
+use crate::masking::importance::LOW_IMPORTANCE;
 use crate::masking::model::cut_needed_db;
 use crate::masking::report::{
     format_hz, BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport,
@@ -154,7 +155,9 @@ impl MaskingEngine {
     /// ([`Self::plan_cut`]) and kept only when the engine's model, re-run with the cut
     /// applied to the masker's band powers, shows the deficit shrinking. When no cut of
     /// those bands alone can close the gap (the masker holds too little of the threshold),
-    /// boost the maskee by the deficit, at most `max_boost_db`.
+    /// boost the maskee by the deficit, at most `max_boost_db`, over the part of the range
+    /// where its role's importance is at least [`LOW_IMPORTANCE`]; with no such part, cut
+    /// the masker by `max_cut_db`.
     fn suggest_fix(
         &self,
         s: usize,
@@ -202,13 +205,33 @@ impl MaskingEngine {
                 }
             }
         }
-        fix(
-            s,
-            FixAction::Boost,
-            first,
-            last,
-            round(short_db.min(self.config.max_boost_db).max(0.5)),
-        )
+        // Boost the maskee, but only over the part of the range its role gives importance
+        // (a boost never lands where the role's importance is low).
+        let important = |q: usize| {
+            self.warn_masker(s, q) as usize == m
+                && self.compiled.terms(self.slot_role[s], q).importance >= LOW_IMPORTANCE
+        };
+        if let Some(lo) = (first..=last).find(|&q| important(q)) {
+            let hi = (first..=last).rev().find(|&q| important(q)).unwrap_or(lo);
+            let (mut sum, mut count) = (0.0f32, 0.0f32);
+            for q in (lo..=hi).filter(|&q| important(q)) {
+                sum += self.mean_short_db[s][q];
+                count += 1.0;
+            }
+            let short = sum / count.max(1.0);
+            return fix(
+                s,
+                FixAction::Boost,
+                lo,
+                hi,
+                round(short.min(self.config.max_boost_db).max(0.5)),
+            );
+        }
+        // Nothing worth boosting: the deepest cut a fix suggests, on the masker bands that
+        // act on the range.
+        let plan = self.plan_cut(s, m, first, last, short_db, masker_share);
+        let (lo, hi) = plan.map_or((first, last), |p| (p.first, p.last));
+        fix(m, FixAction::Cut, lo, hi, -self.config.max_cut_db)
     }
 
     /// The display name of a stem: its name, or its role when it has none.
