@@ -2,9 +2,10 @@
 //!
 //! A masking warning becomes two verdicts: [`VerdictKind::MaskedBy`] on the maskee and
 //! [`VerdictKind::Masking`] on the masker, both with the range, the deficit and the share of
-//! the window. The suggested gain follows the warning's fix: a cut on the masker is shown
-//! on both (on the maskee as "try -x dB on <masker>"); a boost of the maskee is shown on the
-//! maskee only (positive, "try +x dB here"). Drift beyond the tolerance against the reference
+//! the window (the masker's verdict carries the range of its own bands the fix cuts, which
+//! can differ from the masked range: masking spreads). The suggested gain follows the
+//! warning's fix: a cut on the masker is shown on both (on the maskee as "try -x dB on
+//! <masker>"); a boost of the maskee is shown on the maskee only (positive). Drift beyond the tolerance against the reference
 //! balance becomes [`VerdictKind::TooLoud`] or [`VerdictKind::TooQuiet`] with the opposite
 //! gain as the suggestion. A Strip's list holds its worst findings first, at most
 //! [`MAX_VERDICTS`](crate::link::MAX_VERDICTS).
@@ -107,6 +108,9 @@ impl VerdictBook {
                     other_instance: w.maskee_id,
                     other_name: maskee_name,
                     suggested_gain_db: if cut_on_masker { w.fix.gain_db } else { 0.0 },
+                    // The masker is told where to cut: its own bands that cause the masking.
+                    low_hz: if cut_on_masker { w.fix.lo_hz } else { w.lo_hz },
+                    high_hz: if cut_on_masker { w.fix.hi_hz } else { w.hi_hz },
                     ..base
                 },
                 weight,
