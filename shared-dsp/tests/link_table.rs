@@ -200,5 +200,9 @@ fn a_strip_withdraws_what_a_killed_master_left() {
     let mut list = VerdictList::new();
     bass.verdicts(&mut list);
     assert!(list.is_empty());
-    assert_eq!(other.gain_request_db(), 2.0, "another Strip's slot is untouched");
+    assert_eq!(
+        other.gain_request_db(),
+        2.0,
+        "another Strip's slot is untouched"
+    );
 }

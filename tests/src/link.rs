@@ -182,7 +182,10 @@ impl ChildProc {
                 ),
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = self.child.wait();
-                    panic!("{}: exited ({status:?}) before a new `{prefix}...`", self.label)
+                    panic!(
+                        "{}: exited ({status:?}) before a new `{prefix}...`",
+                        self.label
+                    )
                 }
             }
         }

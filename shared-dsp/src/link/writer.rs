@@ -160,12 +160,7 @@ impl LinkWriter {
         let m = self.mem();
         let target = m.u64(base + S_GAIN_TARGET);
         // NOTE: a CAS, so a request a new Master makes meanwhile is not wiped.
-        let _ = target.compare_exchange(
-            self.instance_id,
-            0,
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        );
+        let _ = target.compare_exchange(self.instance_id, 0, Ordering::AcqRel, Ordering::Relaxed);
         let mut current = VerdictList::new();
         self.verdicts(&mut current);
         if !current.is_empty() {

@@ -128,11 +128,11 @@ use crate::role::StemRole;
 use crate::snapshot::StemSnapshot;
 
 pub use engine::{MaskingEngine, StemView};
+pub use importance::{ImportancePoint, RoleImportance};
 pub use report::{
     format_hz, BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport,
     SuggestedFix, WarningKind, WarningReport,
 };
-pub use importance::{ImportancePoint, RoleImportance};
 pub use rules::{BandRule, RoleDefaults, RoleRules};
 
 /// One stem's analysis as the engines take it.
