@@ -45,6 +45,22 @@ pub(super) fn short(s: &str, max: usize) -> String {
 }
 
 /// Round `v` down / up to a multiple of `step`.
+/// Horizontal gridlines every `step` from the top of `range` (bottom, top) down, labelled with
+/// their level (dB or LUFS) and a true minus sign.
+fn level_grid(out: &mut String, area: Area, y: &Scale, range: (f32, f32), step: f32) {
+    let (bottom, top) = range;
+    let mut v = floor_to(top, step);
+    while v >= bottom - 0.01 {
+        svg::hline(
+            out,
+            area,
+            y.at(f64::from(v)),
+            &format!("{v:.0}").replace('-', "−"),
+        );
+        v -= step;
+    }
+}
+
 fn floor_to(v: f32, step: f32) -> f32 {
     (v / step).floor() * step
 }
@@ -107,16 +123,7 @@ pub fn spectrum(a: &Analysis, colours: &[Rgb]) -> String {
         svg::vline(&mut out, area, x.at(hz), svg::GRID, Some(&hz_label(hz)));
     }
     let step = if top - bottom > 60.0 { 20.0 } else { 10.0 };
-    let mut v = floor_to(top, step);
-    while v >= bottom - 0.01 {
-        svg::hline(
-            &mut out,
-            area,
-            y.at(f64::from(v)),
-            &format!("{v:.0}").replace('-', "−"),
-        );
-        v -= step;
-    }
+    level_grid(&mut out, area, &y, (bottom, top), step);
     svg::title(&mut out, area.x1, h - 3.0, "end", "Hz");
     svg::title(&mut out, area.x0 - 7.0, area.y0 - 12.0, "end", "dB");
     // Light fills help a few stems; more of them would stack into grey.
@@ -180,16 +187,7 @@ pub fn loudness(a: &Analysis, colours: &[Rgb]) -> String {
         t += tstep;
     }
     let lstep = if top - bottom > 36.0 { 12.0 } else { 6.0 };
-    let mut v = floor_to(top, lstep);
-    while v >= bottom - 0.01 {
-        svg::hline(
-            &mut out,
-            area,
-            y.at(f64::from(v)),
-            &format!("{v:.0}").replace('-', "−"),
-        );
-        v -= lstep;
-    }
+    level_grid(&mut out, area, &y, (bottom, top), lstep);
     svg::title(&mut out, area.x1, h - 3.0, "end", "m:ss");
     svg::title(&mut out, area.x0 - 7.0, area.y0 - 12.0, "end", "LUFS");
     let line = |out: &mut String, s: &[f32], colour: &str, width: f64| {
