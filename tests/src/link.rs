@@ -127,12 +127,26 @@ impl ChildProc {
         self.child.id()
     }
 
-    /// Waits for a stdout line starting with `prefix` and returns it. Panics after `timeout`
-    /// or when the child exits first.
+    /// Waits for a stdout line starting with `prefix` and returns it (the first such line,
+    /// even one received earlier). Panics after `timeout` or when the child exits first.
     pub fn wait_line(&mut self, prefix: &str, timeout: Duration) -> String {
         if let Some(l) = self.seen.iter().find(|l| l.starts_with(prefix)) {
             return l.clone();
         }
+        self.receive(prefix, timeout)
+    }
+
+    /// Waits for the next stdout line starting with `prefix` printed after this call (lines
+    /// already received are skipped) and returns it. Panics after `timeout` or on exit.
+    pub fn next_line(&mut self, prefix: &str, timeout: Duration) -> String {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        self.receive(prefix, timeout)
+    }
+
+    /// Receives lines (keeping them in `seen`) until one starts with `prefix`.
+    fn receive(&mut self, prefix: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -153,38 +167,6 @@ impl ChildProc {
                     panic!(
                         "{}: exited ({status:?}) before printing `{prefix}...` (output: {:?})",
                         self.label, self.seen
-                    )
-                }
-            }
-        }
-    }
-
-    /// Waits for the next stdout line starting with `prefix` printed after this call (lines
-    /// already received are skipped) and returns it. Panics after `timeout` or on exit.
-    pub fn next_line(&mut self, prefix: &str, timeout: Duration) -> String {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let hit = line.starts_with(prefix);
-                    self.seen.push(line.clone());
-                    if hit {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => panic!(
-                    "{}: no new line `{prefix}...` within {timeout:?}",
-                    self.label
-                ),
-                Err(RecvTimeoutError::Disconnected) => {
-                    let status = self.child.wait();
-                    panic!(
-                        "{}: exited ({status:?}) before a new `{prefix}...`",
-                        self.label
                     )
                 }
             }
