@@ -5,6 +5,7 @@
 
 pub mod eq_view;
 pub mod freq_axis;
+pub mod link_thread;
 pub mod meters;
 pub mod params;
 pub mod sections;

@@ -18,10 +18,10 @@ use nice_plug::prelude::*;
 use parking_lot::Mutex;
 use shared_dsp::crossstem::{CrossStem, CrossStemState, CrossStemView};
 use shared_dsp::link::{GroupId, InstanceInfo, LinkReader, MasterHandle};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use stem_plugin_common::link_thread::LinkThread;
 
 /// Time between the link thread's updates.
 pub const TICK: Duration = Duration::from_millis(50);
@@ -85,8 +85,7 @@ pub struct MasterLink {
     epoch: std::sync::OnceLock<Instant>,
     requests: Mutex<Vec<Request>>,
     track_name: Mutex<Option<String>>,
-    stop: Arc<AtomicBool>,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    thread: LinkThread,
 }
 
 impl MasterLink {
@@ -113,31 +112,15 @@ impl MasterLink {
 
     /// Starts the link thread unless it runs already (main thread).
     pub fn start_thread(self: &Arc<Self>, params: Arc<MasterParams>) {
-        let mut thread = self.thread.lock();
-        if thread.is_some() {
-            return;
-        }
-        self.stop.store(false, Ordering::Relaxed);
         let link = self.clone();
-        match std::thread::Builder::new()
-            .name("stem-master-link".into())
-            .spawn(move || Worker::new(&link, &params).run())
-        {
-            Ok(handle) => *thread = Some(handle),
-            Err(err) => nice_error!("Stem link: cannot start the Master's link thread: {err}"),
-        }
+        self.thread.start("stem-master-link", move || {
+            Worker::new(&link, &params).run()
+        });
     }
 
     /// Stops and joins the link thread (within one tick); the Master leaves the link.
     pub fn stop_thread(&self) {
-        let handle = self.thread.lock().take();
-        if let Some(handle) = handle {
-            self.stop.store(true, Ordering::Relaxed);
-            handle.thread().unpark();
-            if handle.join().is_err() {
-                nice_error!("Stem link: the Master's link thread panicked");
-            }
-        }
+        self.thread.stop();
         self.view.store(None);
     }
 }
@@ -181,7 +164,7 @@ impl<'a> Worker<'a> {
 
     fn run(mut self) {
         let start = self.link.epoch();
-        while !self.link.stop.load(Ordering::Relaxed) {
+        while !self.link.thread.stopping() {
             let now = Instant::now();
             self.tick(now, now.duration_since(start).as_secs_f64());
             std::thread::park_timeout(TICK.saturating_sub(now.elapsed()));

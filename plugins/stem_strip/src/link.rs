@@ -24,10 +24,10 @@ use parking_lot::Mutex;
 use shared_dsp::link::{GroupId, LinkStatus, LinkWriter, MasterInfo, VerdictList};
 use shared_dsp::snapshot::StemSnapshot;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
+use stem_plugin_common::link_thread::LinkThread;
 
 /// How often the link thread beats the heartbeat and refreshes the status.
 pub const TICK: Duration = Duration::from_millis(250);
@@ -98,8 +98,7 @@ pub struct LinkHub {
     /// off the audio thread.
     retired: Mailbox,
     view: Mutex<LinkView>,
-    stop: Arc<AtomicBool>,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    thread: LinkThread,
 }
 
 impl LinkHub {
@@ -134,31 +133,14 @@ impl LinkHub {
 
     /// Starts the link thread unless it runs already.
     pub fn start_thread(self: &Arc<Self>, params: Arc<StripParams>, shared: Arc<Shared>) {
-        let mut thread = self.thread.lock();
-        if thread.is_some() {
-            return;
-        }
-        self.stop.store(false, Ordering::Relaxed);
         let hub = self.clone();
-        match std::thread::Builder::new()
-            .name("stem-strip-link".into())
-            .spawn(move || hub.run(&params, &shared))
-        {
-            Ok(handle) => *thread = Some(handle),
-            Err(err) => nice_error!("Stem link: cannot start the heartbeat thread: {err}"),
-        }
+        self.thread
+            .start("stem-strip-link", move || hub.run(&params, &shared));
     }
 
     /// Stops and joins the link thread (returns within one tick at most).
     pub fn stop_thread(&self) {
-        let handle = self.thread.lock().take();
-        if let Some(handle) = handle {
-            self.stop.store(true, Ordering::Relaxed);
-            handle.thread().unpark();
-            if handle.join().is_err() {
-                nice_error!("Stem link: the heartbeat thread panicked");
-            }
-        }
+        self.thread.stop();
     }
 
     /// Drops every writer the hub holds (after the audio side let go of its own).
@@ -191,7 +173,7 @@ impl LinkHub {
         let mut failed_ticks = 0u32;
         let mut masters = Vec::new();
         let mut verdicts = VerdictList::new();
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.thread.stopping() {
             // What the audio thread gave back is dropped here, off the audio thread.
             drop(self.retired.take());
             let writer = self.current.lock().clone();
