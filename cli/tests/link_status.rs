@@ -153,7 +153,7 @@ fn status_lists_each_masters_stems_and_the_warnings_it_left() {
         &dir,
         &["link", "master-test", "--group", group, "--name", "Mix Bus"],
     );
-    let publish = |role: &str, name: &str, lufs: &str| {
+    let publish = |role: &str, name: &str, lufs: &str, group: &str| {
         let args = [
             "link",
             "publish-test",
@@ -168,24 +168,10 @@ fn status_lists_each_masters_stems_and_the_warnings_it_left() {
         ];
         spawn(&dir, &args)
     };
-    let mut pad = publish("music", "Pad", "-16");
-    let mut vox = publish("lead_vocal", "Lead Vox", "-22");
+    let mut pad = publish("music", "Pad", "-16", group);
+    let mut vox = publish("lead_vocal", "Lead Vox", "-22", group);
     // A Strip of another group, which that Master must not list.
-    let mut other = spawn(
-        &dir,
-        &[
-            "link",
-            "publish-test",
-            "--role",
-            "bass",
-            "--name",
-            "Other Bass",
-            "--lufs",
-            "-20",
-            "--group",
-            "00000000000beef2",
-        ],
-    );
+    let mut other = publish("bass", "Other Bass", "-20", "00000000000beef2");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let (_, json) = status(&dir, &["--json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
