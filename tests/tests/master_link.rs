@@ -414,8 +414,7 @@ fn what_the_user_set_in_the_stems_view_is_saved_and_restored_with_the_masters_st
     // priority and a stem gain; after activation (its link thread running) the saved state
     // gives them back, sanitised (a gain beyond the link's ±24 dB clamped), and the group is the one it was given.
     let mut plugin = stem_tests::master_inactive(stem_tests::Config::stereo(48_000.0, 512));
-    let state = plugin.save_state();
-    let mut v: Value = serde_json::from_slice(&state[8..]).unwrap();
+    let mut v = plugin.state_json();
     let stems = serde_json::json!({
         "reference": {"entries": [{"id": 7, "name": "Pad", "role": "music", "relative_lu": -5.5}]},
         "priorities": {"Pad": 150.0},
@@ -424,15 +423,11 @@ fn what_the_user_set_in_the_stems_view_is_saved_and_restored_with_the_masters_st
     });
     v["fields"]["group"] = Value::String("48879".into());
     v["fields"]["stems"] = Value::String(stems.to_string());
-    let json = serde_json::to_vec(&v).unwrap();
-    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
-    bytes.extend_from_slice(&json);
-    plugin.load_state(&bytes);
+    plugin.load_state_json(&v);
     plugin.activate();
     let _ = plugin.process(&stem_tests::signal::noise(2, 4800, 0.1, 3), 480);
     std::thread::sleep(Duration::from_millis(300));
-    let saved = plugin.save_state();
-    let v: Value = serde_json::from_slice(&saved[8..]).unwrap();
+    let v = plugin.state_json();
     assert_eq!(v["fields"]["group"], "48879", "{v:#}");
     let stems: Value = serde_json::from_str(v["fields"]["stems"].as_str().unwrap()).unwrap();
     assert_eq!(stems["priorities"]["Pad"], 150.0, "{stems:#}");

@@ -89,18 +89,12 @@ fn unix_ms() -> u64 {
 }
 
 /// Replaces persisted fields of the plugin's state (values are the fields' JSON text).
-/// nice-plug's CLAP state is a little-endian u64 length, then the JSON.
 fn set_fields(plugin: &mut Plugin, fields: &[(&str, String)]) {
-    let state = plugin.save_state();
-    let json = state.get(8..).expect("a length, then JSON");
-    let mut v: serde_json::Value = serde_json::from_slice(json).expect("the state is JSON");
+    let mut v = plugin.state_json();
     for (key, value) in fields {
         v["fields"][*key] = serde_json::Value::String(value.clone());
     }
-    let json = serde_json::to_vec(&v).expect("JSON");
-    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
-    bytes.extend_from_slice(&json);
-    plugin.load_state(&bytes);
+    plugin.load_state_json(&v);
 }
 
 /// Generators for `stems`, each advanced to `start_frames` into the song.
