@@ -36,7 +36,7 @@
 
 use crate::dynamics::time_coef;
 use crate::frames::{max_finite, peak_magnitude as peak_of, Frame};
-use crate::truepeak::design_branch;
+use crate::truepeak::{branch_block, design_branch};
 use multiversion::multiversion;
 
 /// Interpolator taps per branch (see [`default_factor`] for why 40).
@@ -145,16 +145,7 @@ fn branches_max<const B: usize>(
     x: &[f32; TAPS - 1 + BLOCK],
     out: &mut [f32; BLOCK],
 ) {
-    let mut acc = [[0.0f32; BLOCK]; B];
-    for k in 0..TAPS {
-        let xs: &[f32; BLOCK] = x[k..k + BLOCK].try_into().unwrap();
-        for (a, taps) in acc.iter_mut().zip(&branches) {
-            let c = taps[k];
-            for (a, &v) in a.iter_mut().zip(xs) {
-                *a += c * v;
-            }
-        }
-    }
+    let acc: [[f32; BLOCK]; B] = branch_block(branches, x);
     for a in &acc {
         for (o, a) in out.iter_mut().zip(a) {
             *o = max_finite(*o, a.abs());

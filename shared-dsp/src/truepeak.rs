@@ -59,9 +59,28 @@ fn branches_peak<const B: usize>(
     x: &[f32; TAPS - 1 + BLOCK],
     n: usize,
 ) -> f32 {
-    let mut acc = [[0.0f32; BLOCK]; B];
-    for k in 0..TAPS {
-        let xs: &[f32; BLOCK] = x[k..k + BLOCK].try_into().unwrap();
+    let acc: [[f32; BLOCK]; B] = branch_block(branches, x);
+    acc.iter()
+        .map(|a| peak_magnitude(&a[..n.min(BLOCK)]))
+        .fold(0.0, f32::max)
+}
+
+/// The outputs of `B` interpolating branches of `T` taps over one block of `N` frames: `x`
+/// holds the `T - 1` samples before the block, then the block. Taps outer and frames inner,
+/// every branch's accumulators kept in registers across the taps and each load of `x`
+/// shared by the branches; the sums run in tap order, so the numbers do not depend on the
+/// instruction set or on how the branches are grouped. Inlined into its (multiversioned)
+/// callers, the true-peak meter here and the limiter's detector, so it is compiled for
+/// their instruction sets.
+#[inline(always)]
+pub(crate) fn branch_block<const T: usize, const N: usize, const B: usize>(
+    branches: [&[f32; T]; B],
+    x: &[f32],
+) -> [[f32; N]; B] {
+    debug_assert!(x.len() >= T - 1 + N);
+    let mut acc = [[0.0f32; N]; B];
+    for k in 0..T {
+        let xs: &[f32; N] = x[k..k + N].try_into().unwrap();
         for (a, taps) in acc.iter_mut().zip(&branches) {
             let c = taps[k];
             for (a, &v) in a.iter_mut().zip(xs) {
@@ -69,9 +88,7 @@ fn branches_peak<const B: usize>(
             }
         }
     }
-    acc.iter()
-        .map(|a| peak_magnitude(&a[..n.min(BLOCK)]))
-        .fold(0.0, f32::max)
+    acc
 }
 
 /// Zeroth-order modified Bessel function of the first kind (series), for the Kaiser window.
