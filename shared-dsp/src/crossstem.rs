@@ -30,7 +30,7 @@ use crate::bands::{BandLayout, NUM_BANDS};
 use crate::link::{InstanceInfo, Verdict, SLOT_COUNT};
 use crate::masking::{MaskingEngine, MaskingReport, RoleRules, StemInput};
 use crate::role::StemRole;
-use crate::snapshot::{StemName, FLOOR_DB};
+use crate::snapshot::{power_to_db, StemName, FLOOR_DB};
 
 pub use align::{Alignment, Excluded};
 
@@ -443,7 +443,7 @@ impl CrossStem {
             // NOTE: the Master measures its output, after its own gain, compression and
             // limiting, so the balance is taken against the stems' power sum.
             mix_estimated: true,
-            sum_band_db: sum.iter().map(|&p| power_db(p)).collect(),
+            sum_band_db: sum.iter().map(|&p| power_to_db(p)).collect(),
             band_centers_hz: layout.centers_hz.to_vec(),
             masking: self.masking.report(),
             rules,
@@ -459,14 +459,6 @@ fn mean_bands(band_db: &[[f32; NUM_BANDS]; 2]) -> [f32; NUM_BANDS] {
         let p = 0.5
             * (10f64.powf(f64::from(band_db[0][b]) / 10.0)
                 + 10f64.powf(f64::from(band_db[1][b]) / 10.0));
-        power_db(p)
+        power_to_db(p)
     })
-}
-
-fn power_db(p: f64) -> f32 {
-    if p > 0.0 {
-        ((10.0 * p.log10()) as f32).max(FLOOR_DB)
-    } else {
-        FLOOR_DB
-    }
 }

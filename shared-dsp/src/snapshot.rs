@@ -20,6 +20,16 @@ pub fn clamp_db(db: f32) -> f32 {
     }
 }
 
+/// A power (mean square) in dB, at least [`FLOOR_DB`] (silence and non-positive powers give
+/// the floor).
+pub fn power_to_db(power: f64) -> f32 {
+    if power > 0.0 {
+        ((10.0 * power.log10()) as f32).max(FLOOR_DB)
+    } else {
+        FLOOR_DB
+    }
+}
+
 /// Capacity of [`StemName`] in UTF-8 bytes.
 pub const NAME_CAPACITY: usize = 64;
 
@@ -144,6 +154,19 @@ impl Default for AtomicStemName {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A track colour as one word, for atomics and the link: 0 when unknown, else
+/// `1 << 24 | r << 16 | g << 8 | b`.
+pub fn pack_rgb(rgb: Option<[u8; 3]>) -> u32 {
+    rgb.map_or(0, |[r, g, b]| {
+        1 << 24 | u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b)
+    })
+}
+
+/// The colour of a [`pack_rgb`] word, `None` when it says unknown.
+pub fn unpack_rgb(word: u32) -> Option<[u8; 3]> {
+    (word & 1 << 24 != 0).then_some([(word >> 16) as u8, (word >> 8) as u8, word as u8])
 }
 
 /// What a Strip knows about the host's transport when the snapshot was taken.

@@ -11,7 +11,7 @@ use shared_dsp::link::InstanceInfo;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::masking::{MaskingWarning, WarningKind};
 use shared_dsp::role::StemRole;
-use shared_dsp::snapshot::{StemName, StemSnapshot, TransportPosition, FLOOR_DB};
+use shared_dsp::snapshot::{power_to_db, StemName, StemSnapshot, TransportPosition, FLOOR_DB};
 use shared_dsp::strip::{Strip, StripSettings};
 
 /// Frames per processing block.
@@ -142,7 +142,7 @@ pub fn analyse_stem(channels: &[Vec<f32>], rate: u32, role: StemRole, name: &str
             0.0
         },
         correlation,
-        spectrum_db: std::array::from_fn(|b| power_db(band_power[b] / band_count.max(1) as f64)),
+        spectrum_db: std::array::from_fn(|b| power_to_db(band_power[b] / band_count.max(1) as f64)),
         shortterm_timeline: timeline,
         snapshots,
     }
@@ -337,14 +337,6 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
 fn gain_db(g: f32) -> f32 {
     if g > 0.0 {
         (20.0 * g.log10()).max(FLOOR_DB)
-    } else {
-        FLOOR_DB
-    }
-}
-
-fn power_db(p: f64) -> f32 {
-    if p > 0.0 {
-        ((10.0 * p.log10()) as f32).max(FLOOR_DB)
     } else {
         FLOOR_DB
     }

@@ -7,7 +7,9 @@
 use atomic_float::AtomicF32;
 use nice_plug::prelude::*;
 use shared_dsp::bands::NUM_BANDS;
-use shared_dsp::snapshot::{AtomicStemName, StemName, StemSnapshot, TransportPosition, FLOOR_DB};
+use shared_dsp::snapshot::{
+    pack_rgb, unpack_rgb, AtomicStemName, StemName, StemSnapshot, TransportPosition, FLOOR_DB,
+};
 use shared_dsp::strip::{LoudnessStatus, Strip};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
@@ -52,8 +54,9 @@ pub struct Shared {
     pub name_dirty: AtomicBool,
     /// The gain offset a Stem Master requests of this Strip, dB (0 when none).
     pub gain_request_db: AtomicF32,
-    /// The host's track colour ([`Shared::set_track_color`]): 0 when unknown, else
-    /// `1 << 24 | r << 16 | g << 8 | b`. Published on the link for the Master's view.
+    /// The host's track colour ([`Shared::set_track_color`], as
+    /// [`pack_rgb`](shared_dsp::snapshot::pack_rgb) packs it). Published on the link for the
+    /// Master's view.
     pub track_color: AtomicU32,
 }
 
@@ -84,16 +87,12 @@ impl Default for Shared {
 impl Shared {
     /// Records the host's track colour (from its track info), `None` when it has none.
     pub fn set_track_color(&self, rgb: Option<[u8; 3]>) {
-        let word = rgb.map_or(0, |[r, g, b]| {
-            1 << 24 | u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b)
-        });
-        self.track_color.store(word, Ordering::Relaxed);
+        self.track_color.store(pack_rgb(rgb), Ordering::Relaxed);
     }
 
     /// The host's track colour, if known.
     pub fn track_color(&self) -> Option<[u8; 3]> {
-        let c = self.track_color.load(Ordering::Relaxed);
-        (c & 1 << 24 != 0).then(|| [(c >> 16) as u8, (c >> 8) as u8, c as u8])
+        unpack_rgb(self.track_color.load(Ordering::Relaxed))
     }
 
     /// Whether the loudness meters run, and why not.

@@ -5,7 +5,9 @@
 
 use crate::bands::NUM_BANDS;
 use crate::role::StemRole;
-use crate::snapshot::{clamp_db, StemName, StemSnapshot, TransportPosition, NAME_CAPACITY};
+use crate::snapshot::{
+    clamp_db, pack_rgb, unpack_rgb, StemName, StemSnapshot, TransportPosition, NAME_CAPACITY,
+};
 
 use super::{GroupId, Verdict, VerdictKind};
 
@@ -167,11 +169,9 @@ pub(crate) const R_TRANSPORT: usize = R_SAMPLE_RATE + 8;
 pub(crate) const R_POSITION: usize = R_SAMPLE_RATE + 9; // 2 words (f64)
 pub(crate) const R_BANDS: usize = R_SAMPLE_RATE + 11; // 2 * NUM_BANDS words
 /// Number of words in a Strip record.
-/// Track colour: 0 when unknown, else `COLOR_KNOWN | r << 16 | g << 8 | b`.
+/// Track colour, as [`pack_rgb`] makes it (0 when unknown).
 pub(crate) const R_COLOR: usize = R_BANDS + 2 * NUM_BANDS;
 pub(crate) const RECORD_WORDS: usize = R_COLOR + 1;
-/// `R_COLOR` bit: a colour is present.
-pub(crate) const COLOR_KNOWN: u32 = 1 << 24;
 /// `R_FLAGS` bit: the record holds a real snapshot (not only the claim's placeholder).
 pub(crate) const FLAG_HAS_SNAPSHOT: u32 = 1;
 
@@ -260,9 +260,7 @@ pub(crate) fn encode_record(meta: &RecordMeta, snap: &StemSnapshot, w: &mut [u32
             w[R_BANDS + ch * NUM_BANDS + b] = snap.band_db[ch][b].to_bits();
         }
     }
-    w[R_COLOR] = snap.color_rgb.map_or(0, |[r, g, b]| {
-        COLOR_KNOWN | u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b)
-    });
+    w[R_COLOR] = pack_rgb(snap.color_rgb);
 }
 
 pub(crate) fn decode_meta(w: &[u32; RECORD_WORDS]) -> RecordMeta {
@@ -319,10 +317,7 @@ pub(crate) fn decode_snapshot(w: &[u32; RECORD_WORDS]) -> Option<StemSnapshot> {
             known,
             position_seconds: if known { position } else { 0.0 },
         },
-        color_rgb: (w[R_COLOR] & COLOR_KNOWN != 0).then(|| {
-            let c = w[R_COLOR];
-            [(c >> 16) as u8, (c >> 8) as u8, c as u8]
-        }),
+        color_rgb: unpack_rgb(w[R_COLOR]),
     })
 }
 

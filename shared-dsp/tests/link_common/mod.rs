@@ -130,7 +130,7 @@ pub fn invariant_snapshot(id: u32, k: u64) -> StemSnapshot {
             position_seconds: k as f64,
         },
         // A track colour on two snapshots in three (the link carries "unknown" too).
-        color_rgb: (k % 3 != 0).then(|| [k as u8, (k >> 8) as u8, id as u8]),
+        color_rgb: (!k.is_multiple_of(3)).then_some([k as u8, (k >> 8) as u8, id as u8]),
     }
 }
 
