@@ -27,6 +27,8 @@ use engine::{CrossFigures, StemFigures};
 
 /// Exit code: masking warnings found and `--fail-on-warnings` given.
 pub const EXIT_WARNINGS: u8 = 1;
+/// Exit code: bad arguments.
+pub const EXIT_USAGE: u8 = 2;
 /// Exit code: an input cannot be used.
 pub const EXIT_INPUT: u8 = 3;
 /// Exit code: an output cannot be written.
@@ -109,22 +111,34 @@ pub struct Analysis {
     pub notices: Vec<String>,
 }
 
-/// The role a file name suggests (see the command's help).
+/// The role a file name suggests (see the command's help): the role a keyword in it names,
+/// else music.
 pub fn guess_role(name: &str) -> StemRole {
+    role_in_name(name).unwrap_or(StemRole::Music)
+}
+
+/// The role a keyword in a file name names (kick, bass, vox, bgv, fx, pad...), or `None`
+/// when no keyword is in it (`stems check` flags that as an unknown role).
+pub fn role_in_name(name: &str) -> Option<StemRole> {
     let n = name.to_ascii_lowercase();
     let has = |keys: &[&str]| keys.iter().any(|k| n.contains(k));
     if has(&["bgv", "backing", "choir", "harm"]) {
-        StemRole::BackingVocals
+        Some(StemRole::BackingVocals)
     } else if has(&["vox", "vocal", "lead"]) {
-        StemRole::LeadVocal
+        Some(StemRole::LeadVocal)
     } else if has(&["kick", "snare", "drum", "perc", "overhead", "oh_"]) {
-        StemRole::Drums
+        Some(StemRole::Drums)
     } else if has(&["bass", "sub"]) {
-        StemRole::Bass
+        Some(StemRole::Bass)
     } else if has(&["sfx", "fx", "reverb", "verb"]) {
-        StemRole::Fx
+        Some(StemRole::Fx)
+    } else if has(&[
+        "music", "pad", "keys", "synth", "piano", "organ", "guitar", "gtr", "string", "brass",
+        "horn", "inst",
+    ]) {
+        Some(StemRole::Music)
     } else {
-        StemRole::Music
+        None
     }
 }
 
@@ -144,7 +158,8 @@ pub fn parse_role(s: &str) -> Option<StemRole> {
     })
 }
 
-fn stem_name(path: &Path) -> String {
+/// A stem's display name: its file name without the extension.
+pub fn stem_name(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
@@ -160,18 +175,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(Failure::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Input(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(EXIT_INPUT)
-        }
-        Err(Failure::Output(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_OUTPUT)
-        }
+        Err(failure) => failure.exit(),
     }
 }
 
@@ -185,33 +189,30 @@ pub enum Failure {
     Output(anyhow::Error),
 }
 
+impl Failure {
+    /// Prints the error and gives the exit code it calls for: 2 usage, 3 input, 4 output.
+    pub fn exit(self) -> ExitCode {
+        match self {
+            Failure::Usage(msg) => {
+                eprintln!("error: {msg}");
+                ExitCode::from(EXIT_USAGE)
+            }
+            Failure::Input(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_INPUT)
+            }
+            Failure::Output(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(EXIT_OUTPUT)
+            }
+        }
+    }
+}
+
 /// Analyses and writes every output; `Ok(true)` when warnings were found.
 pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
     let files = audio::collect_inputs(&args.inputs).map_err(Failure::Input)?;
-    let mut roles: Vec<(String, StemRole)> = Vec::new();
-    for r in &args.roles {
-        let (file, role) = r
-            .rsplit_once('=')
-            .ok_or_else(|| Failure::Usage(format!("--role {r}: expected FILE=ROLE")))?;
-        let role = parse_role(role).ok_or_else(|| {
-            Failure::Usage(format!(
-                "--role {r}: unknown role `{role}`; use drums, bass, music, lead_vocal, backing_vocals, fx or other"
-            ))
-        })?;
-        roles.push((file.to_owned(), role));
-    }
-    for (file, _) in &roles {
-        let matches = files.iter().any(|p| {
-            p.as_path() == Path::new(file)
-                || stem_name(p) == *file
-                || p.file_name().is_some_and(|n| n == file.as_str())
-        });
-        if !matches {
-            return Err(Failure::Usage(format!(
-                "--role {file}=...: no input file is named `{file}`"
-            )));
-        }
-    }
+    let roles = parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
     // Check output paths before the work (and never leave partial files: see audio.rs).
     for out in [&args.json, &args.report].into_iter().flatten() {
         if out.as_os_str() != "-" {
@@ -232,25 +233,7 @@ pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
         print!("{}", text(&analysis));
     }
     if let Some(path) = &args.json {
-        let doc = json::document(&analysis);
-        let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| Failure::Output(e.into()))?;
-        if json_to_stdout {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)
-                .and_then(|_| out.write_all(b"\n"))
-                .map_err(|e| Failure::Output(e.into()))?;
-        } else {
-            audio::write_atomically(path, |f| {
-                use std::io::Write;
-                f.write_all(&bytes)?;
-                Ok(())
-            })
-            .map_err(Failure::Output)?;
-            if !args.quiet {
-                eprintln!("wrote {}", path.display());
-            }
-        }
+        write_json(path, &json::document(&analysis), args.quiet)?;
     }
     if let Some(path) = &args.report {
         let html = report::html(&analysis);
@@ -267,8 +250,74 @@ pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
     Ok(!analysis.cross.warnings.is_empty())
 }
 
+/// The `--role FILE=ROLE` arguments, each checked against `files`; a usage error's message
+/// otherwise.
+pub fn parse_role_args(
+    args: &[String],
+    files: &[PathBuf],
+) -> Result<Vec<(String, StemRole)>, String> {
+    let mut roles: Vec<(String, StemRole)> = Vec::new();
+    for r in args {
+        let (file, role) = r
+            .rsplit_once('=')
+            .ok_or_else(|| format!("--role {r}: expected FILE=ROLE"))?;
+        let role = parse_role(role).ok_or_else(|| {
+            format!(
+                "--role {r}: unknown role `{role}`; use drums, bass, music, lead_vocal, backing_vocals, fx or other"
+            )
+        })?;
+        roles.push((file.to_owned(), role));
+    }
+    for (file, role) in &roles {
+        if !files
+            .iter()
+            .any(|p| given_role(p, &[(file.clone(), *role)]).is_some())
+        {
+            return Err(format!(
+                "--role {file}=...: no input file is named `{file}`"
+            ));
+        }
+    }
+    Ok(roles)
+}
+
+/// The role `--role` gives the file `path`, if any (the last one given wins).
+pub fn given_role(path: &Path, roles: &[(String, StemRole)]) -> Option<StemRole> {
+    let name = stem_name(path);
+    roles
+        .iter()
+        .rev()
+        .find(|(f, _)| {
+            path == Path::new(f) || *f == name || path.file_name().is_some_and(|n| n == f.as_str())
+        })
+        .map(|(_, role)| *role)
+}
+
+/// Writes `doc` as JSON to `path` (`-`: standard output) through a temporary file, and says
+/// so on standard error unless `quiet`.
+pub fn write_json(path: &Path, doc: &impl serde::Serialize, quiet: bool) -> Result<(), Failure> {
+    use std::io::Write;
+    let bytes = serde_json::to_vec_pretty(doc).map_err(|e| Failure::Output(e.into()))?;
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&bytes)
+            .and_then(|_| out.write_all(b"\n"))
+            .map_err(|e| Failure::Output(e.into()))
+    } else {
+        audio::write_atomically(path, |f| {
+            f.write_all(&bytes)?;
+            Ok(())
+        })
+        .map_err(Failure::Output)?;
+        if !quiet {
+            eprintln!("wrote {}", path.display());
+        }
+        Ok(())
+    }
+}
+
 /// Fails early, with the path in the message, when `path` cannot be created.
-fn check_writable(path: &Path) -> anyhow::Result<()> {
+pub fn check_writable(path: &Path) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
@@ -297,6 +346,47 @@ pub enum AnalyseError {
     Other(anyhow::Error),
 }
 
+/// Converts every stem in `session` to `rate` (in parallel) and pads the shorter ones with
+/// silence to the longest, noting each padding in `notices`; gives the frames they now have.
+pub fn conform(
+    session: &mut [Audio],
+    rate: u32,
+    notices: &mut Vec<String>,
+) -> anyhow::Result<usize> {
+    session.par_iter_mut().try_for_each(|a| {
+        if a.sample_rate_hz != rate {
+            *a = audio::resample(a, rate)?;
+        }
+        anyhow::Ok(())
+    })?;
+    let frames = session.iter().map(Audio::frames).max().unwrap_or(0);
+    for a in session.iter_mut() {
+        if a.frames() < frames {
+            notices.push(format!(
+                "{}: {:.2} s long, padded with silence to the longest stem's {:.2} s",
+                a.path.display(),
+                a.seconds(),
+                frames as f64 / f64::from(rate)
+            ));
+            for c in &mut a.channels {
+                c.resize(frames, 0.0);
+            }
+        }
+    }
+    Ok(frames)
+}
+
+/// The session's sample rate: the most common of `rates`, the highest among equals (48 kHz
+/// for none).
+pub fn session_rate(rates: impl Iterator<Item = u32>) -> u32 {
+    let rates: Vec<u32> = rates.collect();
+    rates
+        .iter()
+        .copied()
+        .max_by_key(|r| (rates.iter().filter(|x| *x == r).count(), *r))
+        .unwrap_or(48_000)
+}
+
 /// Reads, matches up and analyses `files` (roles from `roles` by file, else guessed).
 pub fn analyse(
     files: &[PathBuf],
@@ -318,14 +408,7 @@ pub fn analyse(
         audios.push(r.map_err(AnalyseError::Input)?);
     }
     let mut notices = Vec::new();
-    // One session rate: the most common, the highest among equals.
-    let mut rates: Vec<u32> = audios.iter().map(|a| a.sample_rate_hz).collect();
-    rates.sort_unstable();
-    let rate = rates
-        .iter()
-        .copied()
-        .max_by_key(|r| (rates.iter().filter(|x| *x == r).count(), *r))
-        .unwrap_or(48_000);
+    let rate = session_rate(audios.iter().map(|a| a.sample_rate_hz));
     for a in &audios {
         if a.non_finite_samples > 0 {
             notices.push(format!(
@@ -357,38 +440,13 @@ pub fn analyse(
         })
         .collect();
     let mut session = audios;
-    let converted: Result<(), anyhow::Error> = session.par_iter_mut().try_for_each(|a| {
-        if a.sample_rate_hz != rate {
-            *a = audio::resample(a, rate)?;
-        }
-        Ok(())
-    });
-    converted.map_err(AnalyseError::Other)?;
-    let frames = session.iter().map(Audio::frames).max().unwrap_or(0);
-    for (a, orig) in session.iter_mut().zip(&originals) {
-        if a.frames() < frames {
-            notices.push(format!(
-                "{}: {:.2} s long, padded with silence to the longest stem's {:.2} s",
-                orig.0.display(),
-                a.seconds(),
-                frames as f64 / f64::from(rate)
-            ));
-            for c in &mut a.channels {
-                c.resize(frames, 0.0);
-            }
-        }
-    }
+    let frames = conform(&mut session, rate, &mut notices).map_err(AnalyseError::Other)?;
     let stems: Vec<(String, StemRole, bool)> = files
         .iter()
         .map(|p| {
             let name = stem_name(p);
-            let given = roles.iter().rev().find(|(f, _)| {
-                p.as_path() == Path::new(f)
-                    || *f == name
-                    || p.file_name().is_some_and(|n| n == f.as_str())
-            });
-            match given {
-                Some((_, role)) => (name, *role, true),
+            match given_role(p, roles) {
+                Some(role) => (name, role, true),
                 None => (name.clone(), guess_role(&name), false),
             }
         })

@@ -1,5 +1,6 @@
 //! `stems demo [DIR]`: writes a generated demo multitrack (drums, bass, a music pad and a
-//! voice-like lead that the pad partly masks; `shared_dsp::demo::stems`) as WAV files, runs
+//! voice-like lead that the pad partly masks; `shared_dsp::demo::stems`) as WAV files and
+//! their plain sum as `mix/mix.wav` (the reference mix for `stems check --mix`), runs
 //! `stems analyze` on them with `--json` and `--report`, and says where everything went and
 //! what the top warning is.
 
@@ -9,8 +10,9 @@ use std::process::ExitCode;
 use clap::Args;
 use rayon::prelude::*;
 use shared_dsp::demo::stems::DemoStem;
+use shared_dsp::demo::Stereo;
 
-use crate::analyze::{self, AnalyzeArgs, Failure};
+use crate::analyze::{self, AnalyzeArgs};
 use crate::audio;
 
 /// Seconds of demo by default (three and a half loops of the 8 s song).
@@ -21,7 +23,8 @@ const DEMO_RATE: u32 = 48_000;
 /// `stems demo` options.
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "Example:
-  stems demo                 writes stem-demo/ with four WAV stems, analysis.json and report.html
+  stems demo                 writes stem-demo/ with four WAV stems, analysis.json, report.html
+                             and mix/mix.wav (the stems' plain sum)
   stems demo /tmp/demo --quiet")]
 pub struct DemoArgs {
     /// Folder to write the stems and the results into (created if missing).
@@ -51,28 +54,50 @@ pub fn run(args: DemoArgs) -> ExitCode {
         );
         return ExitCode::from(analyze::EXIT_OUTPUT);
     }
-    let written: Result<Vec<PathBuf>, anyhow::Error> = DemoStem::ALL
+    let written: Result<Vec<(PathBuf, Stereo)>, anyhow::Error> = DemoStem::ALL
         .par_iter()
         .map(|stem| {
             let audio = stem.generator(f64::from(DEMO_RATE)).render(args.seconds);
             let path = args.dir.join(format!("{}.wav", stem.file_stem()));
             audio::write_wav(&path, DEMO_RATE, &[&audio.left, &audio.right])?;
-            Ok(path)
+            Ok((path, audio))
         })
         .collect();
-    let files = match written {
-        Ok(f) => f,
+    let (files, rendered): (Vec<PathBuf>, Vec<Stereo>) = match written {
+        Ok(f) => f.into_iter().unzip(),
         Err(e) => {
             eprintln!("error: {e:#}");
             return ExitCode::from(analyze::EXIT_OUTPUT);
         }
     };
+    // The stems' plain sum, as a DAW bounces it, in a folder of its own (so the stem folder
+    // holds stems only): the reference mix for `stems check --mix`.
+    let mix = args.dir.join("mix").join("mix.wav");
+    let wrote_mix = std::fs::create_dir_all(args.dir.join("mix"))
+        .map_err(anyhow::Error::from)
+        .and_then(|_| {
+            let mut sum = Stereo::silence(rendered.first().map_or(0, Stereo::len));
+            for s in &rendered {
+                for (d, x) in sum.left.iter_mut().zip(&s.left) {
+                    *d += x;
+                }
+                for (d, x) in sum.right.iter_mut().zip(&s.right) {
+                    *d += x;
+                }
+            }
+            audio::write_wav(&mix, DEMO_RATE, &[&sum.left, &sum.right])
+        });
+    if let Err(e) = wrote_mix {
+        eprintln!("error: {}: {e:#}", mix.display());
+        return ExitCode::from(analyze::EXIT_OUTPUT);
+    }
     if !args.quiet {
         eprintln!(
-            "wrote {} demo stems ({:.0} s, {DEMO_RATE} Hz) into {}",
+            "wrote {} demo stems ({:.0} s, {DEMO_RATE} Hz) into {}, and their sum into {}",
             files.len(),
             args.seconds,
-            args.dir.display()
+            args.dir.display(),
+            mix.display()
         );
     }
     let json = args.dir.join("analysis.json");
@@ -85,20 +110,8 @@ pub fn run(args: DemoArgs) -> ExitCode {
         fail_on_warnings: false,
         quiet: args.quiet,
     };
-    match analyze::analyse_and_write(&analyze_args) {
-        Ok(_) => {}
-        Err(Failure::Usage(m)) => {
-            eprintln!("error: {m}");
-            return ExitCode::from(2);
-        }
-        Err(Failure::Input(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(analyze::EXIT_INPUT);
-        }
-        Err(Failure::Output(e)) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(analyze::EXIT_OUTPUT);
-        }
+    if let Err(failure) = analyze::analyse_and_write(&analyze_args) {
+        return failure.exit();
     }
     if !args.quiet {
         let top = std::fs::read(&json)
@@ -109,6 +122,12 @@ pub fn run(args: DemoArgs) -> ExitCode {
         println!("Stems:   {}", args.dir.display());
         println!("JSON:    {}", json.display());
         println!("Report:  {}  (open it in a browser)", report.display());
+        println!(
+            "Mix:     {}  (their plain sum: stems check {} --mix {})",
+            mix.display(),
+            args.dir.display(),
+            mix.display()
+        );
         match top {
             Some(t) => println!("Top warning: {t}"),
             None => println!("No masking warning."),

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod audio;
+mod check;
 mod demo;
 mod link;
 
@@ -22,6 +23,8 @@ enum Command {
     Link(link::LinkCommand),
     /// Analyse stem files: loudness, true peak, balance and which stem masks which.
     Analyze(analyze::AnalyzeArgs),
+    /// Check a stem delivery: format, levels, channels, names, and the null test against the mix.
+    Check(check::CheckArgs),
     /// Write a generated demo multitrack and analyse it (JSON and an HTML report).
     Demo(demo::DemoArgs),
 }
@@ -32,5 +35,6 @@ fn main() -> std::process::ExitCode {
         Command::Link(cmd) => link::run(cmd),
         Command::Analyze(args) => analyze::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
