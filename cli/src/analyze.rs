@@ -283,14 +283,17 @@ pub fn parse_role_args(
 
 /// The role `--role` gives the file `path`, if any (the last one given wins).
 pub fn given_role(path: &Path, roles: &[(String, StemRole)]) -> Option<StemRole> {
-    let name = stem_name(path);
     roles
         .iter()
         .rev()
-        .find(|(f, _)| {
-            path == Path::new(f) || *f == name || path.file_name().is_some_and(|n| n == f.as_str())
-        })
+        .find(|(f, _)| names_file(f, path))
         .map(|(_, role)| *role)
+}
+
+/// Whether `key` names the file `path`: the path as given, its file name, or its name
+/// without the extension.
+pub fn names_file(key: &str, path: &Path) -> bool {
+    path == Path::new(key) || stem_name(path) == key || path.file_name().is_some_and(|n| n == key)
 }
 
 /// Writes `doc` as JSON to `path` (`-`: standard output) through a temporary file, and says
@@ -394,6 +397,48 @@ pub fn analyse(
     quiet: bool,
 ) -> Result<Analysis, AnalyseError> {
     let progress = progress_bar(files.len() as u64 * 2, quiet);
+    let matched = read_matched(files, &progress)?;
+    Ok(analyse_matched(
+        matched,
+        stem_roles(files, roles),
+        &progress,
+    ))
+}
+
+/// What a stem file held before it was matched to the session.
+pub struct FileInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// Its sample rate, Hz.
+    pub rate_hz: u32,
+    /// How it stores samples.
+    pub format: String,
+    /// Its length, seconds.
+    pub seconds: f64,
+    /// Its channels.
+    pub channels: usize,
+}
+
+/// Stems read and matched up: one sample rate, one length.
+pub struct Matched {
+    /// The session rate ([`session_rate`]), Hz.
+    pub rate: u32,
+    /// Frames of every stem (the longest file's).
+    pub frames: usize,
+    /// The stems at `rate`, `frames` long, in input order.
+    pub audios: Vec<Audio>,
+    /// What each file held.
+    pub files: Vec<FileInfo>,
+    /// What was done to them (resampling, padding, repaired samples), one line each.
+    pub notices: Vec<String>,
+}
+
+/// Reads `files` in parallel (advancing `progress` by one per file), resamples them to the
+/// session rate and pads them to one length.
+pub fn read_matched(
+    files: &[PathBuf],
+    progress: &indicatif::ProgressBar,
+) -> Result<Matched, AnalyseError> {
     progress.set_message("reading");
     let read: Vec<Result<Audio, InputError>> = files
         .par_iter()
@@ -427,21 +472,33 @@ pub fn analyse(
         }
     }
     // What the report says about each file, before the audio is converted in place.
-    let originals: Vec<(PathBuf, u32, String, f64, usize)> = audios
+    let infos: Vec<FileInfo> = audios
         .iter()
-        .map(|a| {
-            (
-                a.path.clone(),
-                a.sample_rate_hz,
-                a.format.clone(),
-                a.seconds(),
-                a.channels.len(),
-            )
+        .map(|a| FileInfo {
+            path: a.path.clone(),
+            rate_hz: a.sample_rate_hz,
+            format: a.format.clone(),
+            seconds: a.seconds(),
+            channels: a.channels.len(),
         })
         .collect();
-    let mut session = audios;
-    let frames = conform(&mut session, rate, &mut notices).map_err(AnalyseError::Other)?;
-    let stems: Vec<(String, StemRole, bool)> = files
+    let frames = conform(&mut audios, rate, &mut notices).map_err(AnalyseError::Other)?;
+    Ok(Matched {
+        rate,
+        frames,
+        audios,
+        files: infos,
+        notices,
+    })
+}
+
+/// Each file's stem name, its role (from `roles` by file, else guessed from the name) and
+/// whether the role was given.
+pub fn stem_roles(
+    files: &[PathBuf],
+    roles: &[(String, StemRole)],
+) -> Vec<(String, StemRole, bool)> {
+    files
         .iter()
         .map(|p| {
             let name = stem_name(p);
@@ -450,7 +507,23 @@ pub fn analyse(
                 None => (name.clone(), guess_role(&name), false),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Analyses matched stems (names and roles from `stems`, in the same order), advancing
+/// `progress` by one per stem, and clears it.
+pub fn analyse_matched(
+    matched: Matched,
+    stems: Vec<(String, StemRole, bool)>,
+    progress: &indicatif::ProgressBar,
+) -> Analysis {
+    let Matched {
+        rate,
+        frames,
+        audios: session,
+        files,
+        notices,
+    } = matched;
     progress.set_message("analysing");
     let figures: Vec<StemFigures> = session
         .par_iter()
@@ -478,22 +551,20 @@ pub fn analyse(
     let stems = stems
         .into_iter()
         .zip(figures)
-        .zip(originals)
-        .map(
-            |(((name, role, given), figures), (path, rate, format, seconds, channels))| Stem {
-                name,
-                path,
-                role,
-                role_given: given,
-                channels,
-                file_rate_hz: rate,
-                format,
-                file_seconds: seconds,
-                figures,
-            },
-        )
+        .zip(files)
+        .map(|(((name, role, given), figures), file)| Stem {
+            name,
+            path: file.path,
+            role,
+            role_given: given,
+            channels: file.channels,
+            file_rate_hz: file.rate_hz,
+            format: file.format,
+            file_seconds: file.seconds,
+            figures,
+        })
         .collect();
-    Ok(Analysis {
+    Analysis {
         sample_rate_hz: rate,
         seconds: frames as f64 / f64::from(rate),
         stems,
@@ -501,10 +572,11 @@ pub fn analyse(
         sum_timeline,
         cross,
         notices,
-    })
+    }
 }
 
-fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+/// A progress bar on standard error (hidden when `quiet` or not on a terminal).
+pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }

@@ -367,24 +367,59 @@ pub fn write_atomically(
     result
 }
 
-/// Writes planar stereo `f32` as a 24-bit WAV at `rate`, atomically.
+/// How [`write_wav_as`] stores samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WavFormat {
+    /// 24-bit integer: full scale is 2^23, so samples on the 24-bit grid (a dithered
+    /// output) are stored exactly; beyond full scale they clip.
+    Int24,
+    /// 32-bit IEEE float, exactly as given.
+    Float32,
+}
+
+/// Writes planar `f32` as a 24-bit WAV at `rate`, atomically.
 pub fn write_wav(path: &Path, rate: u32, channels: &[&[f32]]) -> anyhow::Result<()> {
+    write_wav_as(path, rate, channels, WavFormat::Int24).map(|_| ())
+}
+
+/// Writes planar `f32` (one or two channels) as a WAV at `rate` in `format`, atomically;
+/// returns how many samples were clipped (beyond full scale in a 24-bit file).
+pub fn write_wav_as(
+    path: &Path,
+    rate: u32,
+    channels: &[&[f32]],
+    format: WavFormat,
+) -> anyhow::Result<u64> {
+    let mut clipped = 0u64;
     write_atomically(path, |f| {
+        let (bits, sample_format) = match format {
+            WavFormat::Int24 => (24, hound::SampleFormat::Int),
+            WavFormat::Float32 => (32, hound::SampleFormat::Float),
+        };
         let spec = hound::WavSpec {
             channels: channels.len() as u16,
             sample_rate: rate,
-            bits_per_sample: 24,
-            sample_format: hound::SampleFormat::Int,
+            bits_per_sample: bits,
+            sample_format,
         };
         let mut w = hound::WavWriter::new(std::io::BufWriter::new(f), spec)?;
         let frames = channels.first().map_or(0, |c| c.len());
         for i in 0..frames {
             for c in channels {
-                let x = (c[i].clamp(-1.0, 1.0) * 8_388_607.0).round() as i32;
-                w.write_sample(x)?;
+                match format {
+                    WavFormat::Int24 => {
+                        let x = (f64::from(c[i]) * 8_388_608.0).round();
+                        if !(-8_388_608.0..=8_388_607.0).contains(&x) {
+                            clipped += 1;
+                        }
+                        w.write_sample(x.clamp(-8_388_608.0, 8_388_607.0) as i32)?;
+                    }
+                    WavFormat::Float32 => w.write_sample(c[i])?,
+                }
             }
         }
         w.finalize()?;
         Ok(())
-    })
+    })?;
+    Ok(clipped)
 }

@@ -5,6 +5,7 @@ mod audio;
 mod check;
 mod demo;
 mod link;
+mod render;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +28,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Write a generated demo multitrack and analyse it (JSON and an HTML report).
     Demo(demo::DemoArgs),
+    /// Render stems to a master: each through a Stem Strip, the sum through the Stem Master.
+    Render(render::RenderArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,5 +39,6 @@ fn main() -> std::process::ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Check(args) => check::run(args),
+        Command::Render(args) => render::run(args),
     }
 }
