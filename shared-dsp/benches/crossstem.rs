@@ -37,6 +37,7 @@ fn snapshot(k: usize, t: f64) -> StemSnapshot {
         shortterm_lufs: level + 6.0,
         momentary_lufs: level + 6.0,
         band_db: [bands, bands.map(|x| x - 1.0)],
+        masking_db: [bands.map(|x| x - 0.5), bands.map(|x| x - 1.5)],
         transport: TransportPosition {
             playing: true,
             known: true,

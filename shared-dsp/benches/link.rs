@@ -27,6 +27,7 @@ fn snapshot(k: usize) -> StemSnapshot {
         rms_db: -21.0,
         correlation: 0.8,
         gain_reduction_db: 2.0,
+        masking_db: band_db,
         band_db,
         transport: TransportPosition {
             playing: true,

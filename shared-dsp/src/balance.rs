@@ -360,6 +360,7 @@ mod tests {
             priority: None,
             name,
             band_db: [[-60.0; NUM_BANDS]; 2],
+            masking_db: [[-60.0; NUM_BANDS]; 2],
             shortterm_lufs: lufs,
         }
     }

@@ -207,6 +207,11 @@ pub struct StemSnapshot {
     /// Band powers (dB, about 400 ms smoothed) for left (`[0]`) and right (`[1]`) on the
     /// layout of [`crate::bands::BandLayout::standard`].
     pub band_db: [[f32; NUM_BANDS]; 2],
+    /// Masking level per band (dB), left and right: the level each band reaches in at least
+    /// half of its last 16 analysis frames, about 1.4 s (see [`crate::spectrum`]). Equal
+    /// to `band_db` within a dB for a steady stem, far below it for one with gaps, such as
+    /// a kick drum between hits.
+    pub masking_db: [[f32; NUM_BANDS]; 2],
     /// Host transport when the snapshot was made.
     pub transport: TransportPosition,
     /// The track's colour as the host reported it (red, green, blue), `None` when unknown.
@@ -227,6 +232,7 @@ impl Default for StemSnapshot {
             correlation: 1.0,
             gain_reduction_db: 0.0,
             band_db: [[FLOOR_DB; NUM_BANDS]; 2],
+            masking_db: [[FLOOR_DB; NUM_BANDS]; 2],
             transport: TransportPosition::default(),
             color_rgb: None,
         }

@@ -8,6 +8,22 @@
 //! the mean-square level; it is reported in dB relative to a full-scale sine, so a 0 dBFS sine
 //! reads 0 dB in its band whatever the window or FFT length. Band powers are smoothed with a
 //! one-pole average (time constant [`SMOOTHING_SECONDS`]) in the power domain.
+//!
+//! # Masking level
+//!
+//! The smoothed power says how much energy a band carries, not how much of the time: a kick
+//! that hits twice a second and a pad that never stops can read the same. For the masking
+//! engine each band also has a *masking level* ([`BandSpectrum::masking_db`]): the median of
+//! the band's unsmoothed frame powers over the last [`MASKING_FRAMES`] frames (about 1.4 s),
+//! that is the level the band reaches in at least half of them. Each frame is a Hann window
+//! of 111 to 222 ms depending on the rate (171 ms at 48 and 96 kHz, 186 ms at 44.1 kHz;
+//! longer below 9.2 kHz, where the FFT is 1024 long at least), so a short hit raises the
+//! frames whose window covers it, about the 100 to 200 ms over which forward masking
+//! decays (Zwicker and Fastl, *Psychoacoustics*, ch. 4.4; Jesteadt, Bacon and Lehman 1982).
+//! A steady masker's masking level is its power (a fraction of a dB lower for noise); a
+//! masker present less than half the time has a masking level far below its power, because
+//! the gaps between its hits are unmasked time. The median matches the masking engine's
+//! rule that a band is flagged when masked half the time or more.
 
 use crate::bands::{BandLayout, NUM_BANDS};
 use crate::snapshot::{clamp_db, FLOOR_DB};
@@ -17,6 +33,9 @@ use std::sync::Arc;
 
 /// Time constant of the band smoothing, in seconds.
 pub const SMOOTHING_SECONDS: f32 = 0.4;
+
+/// Frames over which a band's masking level is taken (the median of their powers).
+pub const MASKING_FRAMES: usize = 16;
 
 /// Power below which a band reads [`FLOOR_DB`] (linear, relative to a full-scale sine).
 const FLOOR_POWER: f32 = 1e-15;
@@ -52,6 +71,12 @@ pub struct BandSpectrum {
     band_bins: [(usize, usize); NUM_BANDS],
     smoothing: f32,
     power: [[f32; NUM_BANDS]; 2],
+    /// The last [`MASKING_FRAMES`] unsmoothed frame powers per channel and band, a ring.
+    frames: [[[f32; MASKING_FRAMES]; NUM_BANDS]; 2],
+    /// Where the next frame goes in `frames`.
+    frame_pos: usize,
+    /// Median of `frames` per channel and band, updated each hop.
+    masking: [[f32; NUM_BANDS]; 2],
     num_channels: usize,
 }
 
@@ -76,6 +101,9 @@ impl BandSpectrum {
             band_bins: [(0, 0); NUM_BANDS],
             smoothing: 0.0,
             power: [[FLOOR_POWER; NUM_BANDS]; 2],
+            frames: [[[FLOOR_POWER; MASKING_FRAMES]; NUM_BANDS]; 2],
+            frame_pos: 0,
+            masking: [[FLOOR_POWER; NUM_BANDS]; 2],
             num_channels: 2,
         };
         this.set_sample_rate(sample_rate_hz);
@@ -136,6 +164,9 @@ impl BandSpectrum {
         self.write_pos = 0;
         self.since_hop = 0;
         self.power = [[FLOOR_POWER; NUM_BANDS]; 2];
+        self.frames = [[[FLOOR_POWER; MASKING_FRAMES]; NUM_BANDS]; 2];
+        self.frame_pos = 0;
+        self.masking = [[FLOOR_POWER; NUM_BANDS]; 2];
     }
 
     /// Analyses a block; `right = None` is mono (both channels report the same spectrum).
@@ -159,7 +190,9 @@ impl BandSpectrum {
                 self.since_hop = 0;
                 for ch in 0..self.num_channels {
                     self.analyse_channel(ch);
+                    self.update_masking(ch);
                 }
+                self.frame_pos = (self.frame_pos + 1) % MASKING_FRAMES;
             }
         }
     }
@@ -194,6 +227,11 @@ impl BandSpectrum {
             } else {
                 FLOOR_POWER
             };
+            self.frames[ch][b][self.frame_pos] = if p.is_finite() {
+                p.max(FLOOR_POWER)
+            } else {
+                FLOOR_POWER
+            };
         }
     }
 
@@ -206,6 +244,27 @@ impl BandSpectrum {
             *o = clamp_db(10.0 * p.log10());
         }
         out
+    }
+
+    /// Masking level of each band of a channel (see the module docs): the median of the
+    /// band's last [`MASKING_FRAMES`] frame powers, dB relative to a full-scale sine, at
+    /// least [`FLOOR_DB`]. For a mono input both channels read the same. Does not allocate.
+    pub fn masking_db(&self, ch: usize) -> [f32; NUM_BANDS] {
+        let ch = if self.num_channels == 1 { 0 } else { ch.min(1) };
+        let mut out = [FLOOR_DB; NUM_BANDS];
+        for (o, p) in out.iter_mut().zip(&self.masking[ch]) {
+            *o = clamp_db(10.0 * p.log10());
+        }
+        out
+    }
+
+    /// The median of each band's frames of a channel, after a new frame.
+    fn update_masking(&mut self, ch: usize) {
+        for (m, frames) in self.masking[ch].iter_mut().zip(&self.frames[ch]) {
+            let mut sorted = *frames;
+            let (_, median, _) = sorted.select_nth_unstable_by(MASKING_FRAMES / 2, f32::total_cmp);
+            *m = *median;
+        }
     }
 }
 

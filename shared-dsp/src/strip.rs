@@ -422,6 +422,7 @@ impl Strip {
         out.correlation = self.meter.correlation();
         out.gain_reduction_db = clamp_db(std::mem::take(&mut self.snap_gain_reduction_db));
         out.band_db = [self.spectrum.band_db(0), self.spectrum.band_db(1)];
+        out.masking_db = [self.spectrum.masking_db(0), self.spectrum.masking_db(1)];
         out.transport = transport;
     }
 

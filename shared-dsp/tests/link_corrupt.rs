@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use link_common::*;
 use shared_dsp::link::{
-    GroupId, LinkError, LinkReader, LinkWriter, MasterHandle, VerdictList, SEGMENT_SIZE, SLOT_SIZE,
+    GroupId, LinkError, LinkReader, LinkWriter, MasterHandle, VerdictList, LAYOUT_VERSION,
+    SEGMENT_SIZE, SLOT_SIZE,
 };
 use shared_dsp::snapshot::{CEIL_DB, FLOOR_DB};
 
 const HEADER: u64 = 256;
 const RECORD: u64 = 64;
-const VERDICTS: u64 = 640;
+const VERDICTS: u64 = 1024;
 
 fn slot_base(slot: usize) -> u64 {
     HEADER + (slot * SLOT_SIZE) as u64
@@ -104,15 +105,12 @@ fn bad_headers_are_refused_clearly() {
     assert_refused("magic", &b, |e| matches!(e, LinkError::BadMagic { .. }));
 
     let mut b = good.clone();
-    b[8..12].copy_from_slice(&2u32.to_le_bytes());
+    b[8..12].copy_from_slice(&(LAYOUT_VERSION + 1).to_le_bytes());
     assert_refused("version", &b, |e| {
         matches!(
             e,
-            LinkError::VersionMismatch {
-                found: 2,
-                expected: 1,
-                ..
-            }
+            LinkError::VersionMismatch { found, expected, .. }
+                if *found == LAYOUT_VERSION + 1 && *expected == LAYOUT_VERSION
         )
     });
 
@@ -182,6 +180,7 @@ fn check_reader(path: &Path) -> usize {
             assert!(all
                 .iter()
                 .chain(s.band_db.iter().flatten())
+                .chain(s.masking_db.iter().flatten())
                 .all(|v| (FLOOR_DB..=CEIL_DB).contains(v)));
             assert!(s.correlation.abs() <= 1.0 && s.sample_rate_hz.is_finite());
             assert!(s.gain_reduction_db.is_finite() && s.transport.position_seconds.is_finite());

@@ -209,19 +209,19 @@ fn regenerate_corpus() {
     );
     save(
         "verdict-count",
-        patch(slot0 + 640 + 16, &u32::MAX.to_le_bytes()),
+        patch(slot0 + 1024 + 16, &u32::MAX.to_le_bytes()),
     );
     save(
         "verdict-kind",
-        patch(slot0 + 640 + 64, &77u32.to_le_bytes()),
+        patch(slot0 + 1024 + 64, &77u32.to_le_bytes()),
     );
     save(
         "master-group-zero",
-        patch(256 + 64 * 2048 + 16 + 16, &[0; 8]),
+        patch(256 + 64 * SLOT_SIZE + 16 + 16, &[0; 8]),
     );
     save(
         "master-name-len",
-        patch(256 + 64 * 2048 + 16 + 24, &500u32.to_le_bytes()),
+        patch(256 + 64 * SLOT_SIZE + 16 + 24, &500u32.to_le_bytes()),
     );
     save("magic", patch(0, b"NOTSTEMS"));
     save("version", patch(8, &9u32.to_le_bytes()));
@@ -237,7 +237,7 @@ fn regenerate_corpus() {
     for k in 0..6 {
         let mut b = img.clone();
         for _ in 0..40 {
-            let at = 256 + rng.below(4 * 2048);
+            let at = 256 + rng.below(4 * SLOT_SIZE);
             b[at] = rng.next() as u8;
         }
         save(&format!("flipped{k}"), encode_input(now, &b, false));

@@ -86,6 +86,7 @@ fn updates_do_not_allocate() {
                 priority: if k == 4 { Some(150.0) } else { None },
                 name,
                 band_db: [l, r],
+                masking_db: [r, l],
                 shortterm_lufs: -20.0 - (k % 9) as f32,
             });
         }

@@ -69,6 +69,7 @@ fn inputs(stems: &[Stem]) -> Vec<StemInput<'static>> {
             priority: None,
             name: "",
             band_db: s.bands,
+            masking_db: s.bands,
             shortterm_lufs: -20.0,
         })
         .collect()

@@ -37,15 +37,42 @@ pub fn set_rms(x: &mut [f32], rms_db: f32) {
 /// Noise with a flat spectrum from `lo_hz` to `hi_hz` (random phases, FFT synthesis),
 /// `len` samples (a power of two), at `rms_db` dBFS.
 pub fn band_noise(lo_hz: f32, hi_hz: f32, len: usize, seed: u64, rms_db: f32) -> Vec<f32> {
+    shaped_noise(len, seed, rms_db, |hz| {
+        (hz >= lo_hz && hz <= hi_hz).then_some(0.0)
+    })
+}
+
+/// Noise whose spectrum has the level `shape(hz)` (dB, `None` for nothing) at each
+/// frequency (random phases, FFT synthesis), `len` samples (a power of two), at `rms_db`
+/// dBFS. It repeats seamlessly every `len` samples.
+pub fn shaped_noise(
+    len: usize,
+    seed: u64,
+    rms_db: f32,
+    shape: impl Fn(f32) -> Option<f32>,
+) -> Vec<f32> {
+    let mut out = shaped_noise_unscaled(len, seed, shape);
+    set_rms(&mut out, rms_db);
+    out
+}
+
+/// [`shaped_noise`] as synthesised, each bin at `shape(hz)` dB, before scaling to a level:
+/// two calls with the same seed have the same phases.
+pub fn shaped_noise_unscaled(
+    len: usize,
+    seed: u64,
+    shape: impl Fn(f32) -> Option<f32>,
+) -> Vec<f32> {
     let mut planner = RealFftPlanner::<f32>::new();
     let ifft = planner.plan_fft_inverse(len);
     let mut spec = ifft.make_input_vec();
     let mut rng = Rng::new(seed);
     for (k, bin) in spec.iter_mut().enumerate() {
         let hz = k as f32 * SR / len as f32;
-        if hz >= lo_hz && hz <= hi_hz {
+        if let Some(db) = shape(hz) {
             let phase = rng.next_f32() * std::f32::consts::TAU;
-            *bin = realfft::num_complex::Complex::new(phase.cos(), phase.sin());
+            let amp = 10f32.powf(db / 20.0);
+            *bin = realfft::num_complex::Complex::new(amp * phase.cos(), amp * phase.sin());
         }
     }
     spec[0].im = 0.0;
@@ -53,12 +80,17 @@ pub fn band_noise(lo_hz: f32, hi_hz: f32, len: usize, seed: u64, rms_db: f32) ->
     spec[last].im = 0.0;
     let mut out = ifft.make_output_vec();
     ifft.process(&mut spec, &mut out).unwrap();
-    set_rms(&mut out, rms_db);
     out
 }
 
 /// A kick drum: a sine sweeping from 100 Hz to 50 Hz with a 150 ms decay, every 500 ms.
 pub fn kick(len: usize, rms_db: f32) -> Vec<f32> {
+    kick_with_decay(len, rms_db, 0.15)
+}
+
+/// A kick drum: a sine sweeping from 100 Hz to 50 Hz, every 500 ms, its amplitude decaying
+/// exponentially with time constant `decay_s`.
+pub fn kick_with_decay(len: usize, rms_db: f32, decay_s: f32) -> Vec<f32> {
     let period = (0.5 * SR) as usize;
     let mut phase = 0.0f32;
     let mut out = vec![0.0; len];
@@ -69,7 +101,7 @@ pub fn kick(len: usize, rms_db: f32) -> Vec<f32> {
         }
         let f = 50.0 + 50.0 * (-t / 0.04).exp();
         phase += std::f32::consts::TAU * f / SR;
-        *o = phase.sin() * (-t / 0.15).exp();
+        *o = phase.sin() * (-t / decay_s).exp();
     }
     set_rms(&mut out, rms_db);
     out
@@ -201,6 +233,7 @@ pub fn stem<'a>(
         priority: None,
         name,
         band_db: [l, r],
+        masking_db: [l, r],
         shortterm_lufs: rough_lufs(&l, &r),
     }
 }

@@ -23,6 +23,7 @@ fn snap(role: StemRole, name: &str, lo: f32, hi: f32, level_db: f32, lufs: f32) 
         shortterm_lufs: lufs,
         momentary_lufs: lufs,
         band_db: [bands, bands],
+        masking_db: [bands, bands],
         ..StemSnapshot::default()
     }
 }

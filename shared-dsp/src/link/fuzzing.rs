@@ -100,7 +100,12 @@ pub fn check_image(image: &[u8], now_ms: u64) -> (usize, usize) {
             ] {
                 assert!(db_ok(v), "{v}");
             }
-            assert!(s.band_db.iter().flatten().all(|&v| db_ok(v)));
+            assert!(s
+                .band_db
+                .iter()
+                .chain(&s.masking_db)
+                .flatten()
+                .all(|&v| db_ok(v)));
             assert!(s.sample_rate_hz.is_finite() && s.sample_rate_hz >= 0.0);
             assert!(s.correlation.is_finite() && s.correlation.abs() <= 1.0);
             assert!(s.gain_reduction_db.is_finite());

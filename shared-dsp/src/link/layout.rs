@@ -14,14 +14,14 @@ use super::{GroupId, Verdict, VerdictKind};
 /// `b"STEMLINK"` read as a little-endian `u64`.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"STEMLINK");
 /// Layout version; also part of the file name, so incompatible builds use different files.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// Size of the header, in bytes.
 pub const HEADER_SIZE: usize = 256;
 /// Number of Strip slots.
 pub const SLOT_COUNT: usize = 64;
 /// Size of one Strip slot, in bytes (a multiple of the 64-byte cache line).
-pub const SLOT_SIZE: usize = 2048;
+pub const SLOT_SIZE: usize = 2560;
 /// Number of Master slots.
 pub const MASTER_SLOT_COUNT: usize = 16;
 /// Size of one Master slot, in bytes.
@@ -61,7 +61,7 @@ pub(crate) const S_GROUP: usize = 16; // u64, 0 = unbound
 pub(crate) const S_GAIN_TARGET: usize = 24; // u64 instance id the request is for
 pub(crate) const S_GAIN_DB: usize = 32; // f32 bits
 pub(crate) const S_RECORD: usize = 64; // RECORD_WORDS u32 words
-pub(crate) const S_VERDICTS: usize = 640; // verdict area, below
+pub(crate) const S_VERDICTS: usize = 1024; // verdict area, below
 
 // Verdict area (offsets from S_VERDICTS).
 pub(crate) const V_SEQ: usize = 0; // u32 seqlock of the area
@@ -168,10 +168,12 @@ pub(crate) const R_GAIN_REDUCTION: usize = R_SAMPLE_RATE + 7;
 pub(crate) const R_TRANSPORT: usize = R_SAMPLE_RATE + 8;
 pub(crate) const R_POSITION: usize = R_SAMPLE_RATE + 9; // 2 words (f64)
 pub(crate) const R_BANDS: usize = R_SAMPLE_RATE + 11; // 2 * NUM_BANDS words
-/// Number of words in a Strip record.
 /// Track colour, as [`pack_rgb`] makes it (0 when unknown).
 pub(crate) const R_COLOR: usize = R_BANDS + 2 * NUM_BANDS;
-pub(crate) const RECORD_WORDS: usize = R_COLOR + 1;
+/// Masking level per band (layout version 2).
+pub(crate) const R_MASKING: usize = R_COLOR + 1; // 2 * NUM_BANDS words
+/// Number of words in a Strip record.
+pub(crate) const RECORD_WORDS: usize = R_MASKING + 2 * NUM_BANDS;
 /// `R_FLAGS` bit: the record holds a real snapshot (not only the claim's placeholder).
 pub(crate) const FLAG_HAS_SNAPSHOT: u32 = 1;
 
@@ -258,6 +260,7 @@ pub(crate) fn encode_record(meta: &RecordMeta, snap: &StemSnapshot, w: &mut [u32
     for ch in 0..2 {
         for b in 0..NUM_BANDS {
             w[R_BANDS + ch * NUM_BANDS + b] = snap.band_db[ch][b].to_bits();
+            w[R_MASKING + ch * NUM_BANDS + b] = snap.masking_db[ch][b].to_bits();
         }
     }
     w[R_COLOR] = pack_rgb(snap.color_rgb);
@@ -294,12 +297,9 @@ pub(crate) fn decode_snapshot(w: &[u32; RECORD_WORDS]) -> Option<StemSnapshot> {
     let name = get_name(w, R_NAME_LEN, R_NAME)?;
     let position = f64::from_bits(join_u64(&w[R_POSITION..]));
     let known = w[R_TRANSPORT] & 2 != 0 && position.is_finite();
-    let mut band_db = [[0.0; NUM_BANDS]; 2];
-    for (ch, bands) in band_db.iter_mut().enumerate() {
-        for (b, v) in bands.iter_mut().enumerate() {
-            *v = clamp_db(f(w[R_BANDS + ch * NUM_BANDS + b]));
-        }
-    }
+    let bands = |at: usize| -> [[f32; NUM_BANDS]; 2] {
+        std::array::from_fn(|ch| std::array::from_fn(|b| clamp_db(f(w[at + ch * NUM_BANDS + b]))))
+    };
     Some(StemSnapshot {
         role,
         name,
@@ -311,7 +311,8 @@ pub(crate) fn decode_snapshot(w: &[u32; RECORD_WORDS]) -> Option<StemSnapshot> {
         rms_db: clamp_db(f(w[R_RMS])),
         correlation: clamp_finite(f(w[R_CORRELATION]), -1.0, 1.0, 0.0),
         gain_reduction_db: clamp_finite(f(w[R_GAIN_REDUCTION]), 0.0, 200.0, 0.0),
-        band_db,
+        band_db: bands(R_BANDS),
+        masking_db: bands(R_MASKING),
         transport: TransportPosition {
             playing: w[R_TRANSPORT] & 1 != 0,
             known,

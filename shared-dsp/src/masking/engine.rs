@@ -99,9 +99,10 @@ pub struct MaskingEngine {
     win_total_s: Vec<f32>,
     win_masked_s: Vec<[f32; NB]>,
     win_short_s: Vec<[f32; NB]>,
-    /// Per slot and channel, as of the stem's last update: band powers, the threshold from
+    /// Per slot and channel, smoothed over the stem's updates (time constant a quarter of
+    /// the window): masking powers (the levels it masks others at), the threshold from
     /// every other stem and the critical-band energy. The fix is placed and checked on them.
-    slot_power: Vec<[[f32; NB]; 2]>,
+    slot_mask_power: Vec<[[f32; NB]; 2]>,
     slot_threshold: Vec<[[f32; NB]; 2]>,
     slot_energy: Vec<[[f32; NB]; 2]>,
     // Per pair of slots (maskee-major).
@@ -113,7 +114,9 @@ pub struct MaskingEngine {
     order: Vec<usize>,
     rank_slot: Vec<usize>,
     rank_active: Vec<bool>,
+    /// Band powers (as a maskee) and masking powers (as a masker) per rank and channel.
     power: Vec<[f32; NB]>,
+    mask_power: Vec<[f32; NB]>,
     spread: Vec<[f32; NB]>,
     band_energy: Vec<[f32; NB]>,
     threshold: Vec<[f32; NB]>,
@@ -174,7 +177,7 @@ impl MaskingEngine {
             win_total_s: vec![0.0; n],
             win_masked_s: vec![[0.0; NB]; n],
             win_short_s: vec![[0.0; NB]; n],
-            slot_power: vec![[[0.0; NB]; 2]; n],
+            slot_mask_power: vec![[[0.0; NB]; 2]; n],
             slot_threshold: vec![[[1.0; NB]; 2]; n],
             slot_energy: vec![[[0.0; NB]; 2]; n],
             pair_ema: vec![[0.0; NB]; n * n],
@@ -184,6 +187,7 @@ impl MaskingEngine {
             rank_slot: vec![0; n],
             rank_active: vec![false; n],
             power: vec![[0.0; NB]; 2 * n],
+            mask_power: vec![[0.0; NB]; 2 * n],
             spread: vec![[0.0; NB]; 2 * n],
             band_energy: vec![[0.0; NB]; 2 * n],
             threshold: vec![[0.0; NB]; 2 * n],
@@ -307,7 +311,7 @@ impl MaskingEngine {
         self.dominant[s] = [NO_SLOT; NB];
         self.short_ema[s] = [0.0; NB];
         self.history_masked_s[s] = [0.0; NB];
-        self.slot_power[s] = [[0.0; NB]; 2];
+        self.slot_mask_power[s] = [[0.0; NB]; 2];
         self.slot_threshold[s] = [[1.0; NB]; 2];
         self.slot_energy[s] = [[0.0; NB]; 2];
         for other in 0..n {

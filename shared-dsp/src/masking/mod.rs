@@ -4,15 +4,30 @@
 //! # Model
 //!
 //! Inputs per stem and update: band powers `E_i,c(b)` in dBFS on the suite's 48 ERB-rate
-//! bands ([`crate::bands`]) for each channel `c` (left, right), the stem's short-term
-//! loudness, its role and an optional priority. The Strip smooths band powers over about
-//! 400 ms, which stands in for temporal (forward) masking (100 to 200 ms) and is the
-//! resolution mixing decisions need.
+//! bands ([`crate::bands`]) for each channel `c` (left, right), smoothed over about 400 ms;
+//! masking levels `M_i,c(b)` on the same bands; the stem's short-term loudness, its role and
+//! an optional priority.
 //!
+//! 0. **Time: a masker counts for the time it sounds.** A stem is *masked* at its band
+//!    powers but *masks* others at its masking levels: per band, the level the band's
+//!    analysis frames reach in at least half of the last 16 (about 1.4 s), the median
+//!    ([`crate::spectrum`]). Each frame is a Hann window of about 170 ms, so a hit raises
+//!    the frames that cover it and its forward-masking tail (100 to 200 ms, Zwicker and
+//!    Fastl, *Psychoacoustics*, 4.4; Jesteadt, Bacon and Lehman 1982, JASA 71). A steady pad
+//!    masks at its power; a kick twice a second with a tight decay masks at a level 10 to
+//!    40 dB under its power, because most frames fall between hits and the gaps are
+//!    unmasked time in which the ear hears the voice. The median matches the warning rule
+//!    below (a band is flagged when masked half the time): a single masker above a steady
+//!    maskee's threshold in more than half of the frames keeps the band masked, one above it
+//!    in fewer does not. Several maskers each present part of the time are judged on the sum
+//!    of their medians, which is not the median of their sum (it errs both ways, by a few dB
+//!    for hits that coincide or alternate). The maskee side stays on band powers: a
+//!    transient maskee (a kick as the one masked) is judged on its mean, which lies under its
+//!    level during hits, so the model errs towards warning about it.
 //! 1. **Spreading** (after Schroeder, Atal and Hall 1979, "Optimizing digital speech coders by
 //!    exploiting masking properties of the human ear", JASA 66). Each masker band `b` spreads
-//!    to every band `k` by `SF(dz) = 15.81 + 7.5(dz + 0.474) - 17.5 sqrt(1 + (dz + 0.474)^2)`
-//!    dB, with `dz = z(k) - z(b)` in Bark (Traunmüller 1990) between band centres. SF is 0 dB
+//!    its masking level `M_j,c(b)` (step 0) to every band `k` by
+//!    `SF(dz) = 15.81 + 7.5(dz + 0.474) - 17.5 sqrt(1 + (dz + 0.474)^2)` dB, with `dz = z(k) - z(b)` in Bark (Traunmüller 1990) between band centres. SF is 0 dB
 //!    at `dz = 0` and tends to -25 dB/Bark below the masker and -10 dB/Bark above it: masking
 //!    reaches upward. These are the slopes DESIGN.md asks for, taken from the published
 //!    function rather than a hand-made two-slope line, because its rounded top models the
@@ -89,8 +104,11 @@
 //!     (share coverage))`, with `share` the masker's smoothed part of the deficit and
 //!     `coverage` the part of it the range holds. The range is in the masker's bands
 //!     ([`SuggestedFix`]): a pad whose energy lies above 6 kHz and masks a vocal at 5 kHz
-//!     from above is cut above 6 kHz. The cut is then checked by re-running the model on
-//!     the last update with the masker's band powers in the range lowered by the cut: if
+//!     from above is cut above 6 kHz. Masker powers, thresholds and the maskee's energy are
+//!     taken smoothed over the stem's updates (time constant a quarter of the window), so
+//!     that the fix does not follow each hit of a drum. The cut is then checked by re-running
+//!     the model on those smoothed values with the masker's masking levels in the range
+//!     lowered by the cut: if
 //!     the summed deficit of the range does not shrink, or no cut of the masker alone can
 //!     close the gap (it holds too little of the threshold), the fix boosts the maskee by
 //!     the deficit instead, at most [`MaskingConfig::max_boost_db`] = 6 dB, over the part
@@ -151,6 +169,10 @@ pub struct StemInput<'a> {
     /// `+inf` anywhere makes the stem invalid for this update (treated as silent); `-inf`
     /// is silence.
     pub band_db: [[f32; NUM_BANDS]; 2],
+    /// Masking levels in dBFS, as `band_db`: the level each band reaches at least half the
+    /// time ([`StemSnapshot::masking_db`]). The stem masks others at these levels and is
+    /// masked at its `band_db`. For a steady stem, pass `band_db` again.
+    pub masking_db: [[f32; NUM_BANDS]; 2],
     /// Short-term loudness, LUFS. Non-finite is "unknown" except `-inf` (silence).
     pub shortterm_lufs: f32,
 }
@@ -164,6 +186,7 @@ impl<'a> StemInput<'a> {
             priority: None,
             name: snapshot.name.as_str(),
             band_db: snapshot.band_db,
+            masking_db: snapshot.masking_db,
             shortterm_lufs: snapshot.shortterm_lufs,
         }
     }

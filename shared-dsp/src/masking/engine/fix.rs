@@ -40,7 +40,7 @@ impl MaskingEngine {
         masker_share: f32,
     ) -> Option<CutPlan> {
         let spread = &self.kernels.spread;
-        let pm = &self.slot_power[m];
+        let pm = &self.slot_mask_power[m];
         let ts = &self.slot_threshold[s];
         // contrib[b]: masker band b's part of the threshold over the range, each maskee band
         // weighted by its mean deficit.
@@ -95,8 +95,8 @@ impl MaskingEngine {
 
     /// The deficit (dB, summed over the bands of `first..=last` named for `m`) of slot `s`
     /// now, and what it would be with the masker's bands `plan.first..=plan.last` cut by
-    /// `cut_db`: the engine's own model re-run on the last update with the cut applied to
-    /// the masker's band powers.
+    /// `cut_db`: the engine's own model re-run on the smoothed powers and thresholds with the
+    /// cut applied to the masker's masking levels.
     pub(super) fn deficit_with_cut(
         &self,
         s: usize,
@@ -107,7 +107,7 @@ impl MaskingEngine {
         cut_db: f32,
     ) -> (f32, f32) {
         let spread = &self.kernels.spread;
-        let pm = &self.slot_power[m];
+        let pm = &self.slot_mask_power[m];
         let ts = &self.slot_threshold[s];
         let es = &self.slot_energy[s];
         let removed_gain = 1.0 - db_to_power(-cut_db);

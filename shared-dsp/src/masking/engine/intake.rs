@@ -90,6 +90,7 @@ impl MaskingEngine {
             let valid = input
                 .band_db
                 .iter()
+                .chain(&input.masking_db)
                 .flatten()
                 .all(|x| !x.is_nan() && *x != f32::INFINITY);
             self.slot_valid[slot] = valid;
@@ -98,18 +99,11 @@ impl MaskingEngine {
                 || input.shortterm_lufs == f32::NEG_INFINITY;
             self.rank_active[r] = valid && !gated;
             for c in 0..2 {
-                let out = &mut self.power[2 * r + c];
-                if valid {
-                    for (p, &db) in out.iter_mut().zip(input.band_db[c].iter()) {
-                        let db = db.clamp(FLOOR_DB, CEIL_DB);
-                        *p = if db <= FLOOR_DB {
-                            FLOOR_POWER
-                        } else {
-                            db_to_power(db)
-                        };
-                    }
-                } else {
-                    *out = [0.0; NB];
+                for (out, db) in [
+                    (&mut self.power[2 * r + c], &input.band_db[c]),
+                    (&mut self.mask_power[2 * r + c], &input.masking_db[c]),
+                ] {
+                    *out = if valid { powers(db) } else { [0.0; NB] };
                 }
             }
             self.slot_history_s[slot] += dt;
@@ -148,4 +142,16 @@ impl MaskingEngine {
         self.slot_id[slot] = id;
         slot
     }
+}
+
+/// Band levels in dBFS as powers; at or below [`FLOOR_DB`] (and `-inf`) is [`FLOOR_POWER`].
+fn powers(db: &[f32; NB]) -> [f32; NB] {
+    db.map(|db| {
+        let db = db.clamp(FLOOR_DB, CEIL_DB);
+        if db <= FLOOR_DB {
+            FLOOR_POWER
+        } else {
+            db_to_power(db)
+        }
+    })
 }

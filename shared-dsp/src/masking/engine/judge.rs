@@ -11,10 +11,11 @@ impl MaskingEngine {
     pub(super) fn spread_and_integrate(&mut self, num: usize) {
         let k = &self.kernels;
         for rc in 0..2 * num {
+            // A stem masks others at its masking powers and is masked at its band powers.
             let p = &self.power[rc];
             let s = &mut self.spread[rc];
             *s = [0.0; NB];
-            for (b, &pb) in p.iter().enumerate() {
+            for (b, &pb) in self.mask_power[rc].iter().enumerate() {
                 if pb <= FLOOR_POWER {
                     continue;
                 }
@@ -76,9 +77,25 @@ impl MaskingEngine {
                 peak = peak.max(*rq);
             }
             let matters_min = (peak * self.matters_range_gain).max(self.matters_floor_power);
-            self.slot_power[s] = [self.power[2 * r], self.power[2 * r + 1]];
-            self.slot_threshold[s] = [self.threshold[2 * r], self.threshold[2 * r + 1]];
-            self.slot_energy[s] = [self.band_energy[2 * r], self.band_energy[2 * r + 1]];
+            // What the fix is placed and checked on, smoothed like the attributions so that
+            // it does not follow each update (a kick's masking level moves with its hits).
+            let first = self.slot_history_s[s] <= dt;
+            for (kept, now) in [
+                (&mut self.slot_mask_power[s], &self.mask_power),
+                (&mut self.slot_threshold[s], &self.threshold),
+                (&mut self.slot_energy[s], &self.band_energy),
+            ] {
+                for (c, kept) in kept.iter_mut().enumerate() {
+                    let now = &now[2 * r + c];
+                    if first {
+                        *kept = *now;
+                    } else {
+                        for (k, x) in kept.iter_mut().zip(now) {
+                            *k += alpha * (x - *k);
+                        }
+                    }
+                }
+            }
             let role = self.slot_role[s];
             let importance: [f32; NB] =
                 std::array::from_fn(|q| self.compiled.terms(role, q).importance);

@@ -261,15 +261,22 @@ impl MaskingEngine {
             FixAction::Cut => "cut",
             FixAction::Boost => "boost",
         };
+        // Where the fix acts: the masker's own bands for a cut, which may lie outside the
+        // masked range (a pad above 6 kHz masking a voice at 5 kHz is cut above 6 kHz).
+        let (fix_lo, fix_hi) = (format_hz(w.fix.lo_hz), format_hz(w.fix.hi_hz));
+        let fix_at = if fix_lo == fix_hi {
+            format!("around {}", format_hz(w.fix.center_hz))
+        } else {
+            format!("from {fix_lo} to {fix_hi}")
+        };
         format!(
-            "{head}, {} to {}, {:.1} dB short, {:.0}% of the last {:.0} s. Fix: {verb} {fix_stem} by {:.1} dB around {}",
+            "{head}, {} to {}, {:.1} dB short, {:.0}% of the last {:.0} s. Fix: {verb} {fix_stem} by {:.1} dB {fix_at}",
             format_hz(w.lo_hz),
             format_hz(w.hi_hz),
             w.short_db,
             w.masked_share * 100.0,
             w.window_s,
             w.fix.gain_db.abs(),
-            format_hz(w.fix.center_hz),
         )
     }
 
@@ -352,6 +359,7 @@ mod tests {
             priority: None,
             name: "",
             band_db,
+            masking_db: band_db,
             shortterm_lufs: -20.0,
         };
         let mut e = MaskingEngine::new(4);

@@ -257,10 +257,10 @@ mod tests {
     #[test]
     fn the_fix_is_split_off() {
         let text = "Lead Vox (Lead Vocal) masked by Pad (Music), 1.0 to 4.1 kHz, 6.5 dB short, \
-                    80% of the last 10 s. Fix: cut Pad by 7.5 dB around 2.0 kHz";
+                    80% of the last 10 s. Fix: cut Pad by 7.5 dB from 1.4 kHz to 2.8 kHz";
         let (finding, fix) = split_fix(text);
         assert!(finding.ends_with("of the last 10 s"), "{finding}");
-        assert_eq!(fix, Some("cut Pad by 7.5 dB around 2.0 kHz"));
+        assert_eq!(fix, Some("cut Pad by 7.5 dB from 1.4 kHz to 2.8 kHz"));
         assert_eq!(split_fix("no fix here"), ("no fix here", None));
     }
 
