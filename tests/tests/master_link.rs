@@ -167,7 +167,7 @@ fn the_master_sees_every_strip_across_processes_and_tells_the_masked_vocal_what_
                 ));
             }
             let at = f(&i["transport_seconds"]);
-            if !(at >= 4.0) {
+            if at.is_nan() || at < 4.0 {
                 return Err(format!("{name} at {at} s (waiting for 4 s of audio)"));
             }
             let (got, want) = (f(&i["shortterm_lufs"]), reference_shortterm(stem, at));
