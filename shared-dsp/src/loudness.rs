@@ -100,6 +100,8 @@ pub struct LoudnessMeter {
     shortterm_energy: f64,
     /// Largest momentary energy since the last reset or `reset_integration`.
     max_momentary_energy: f64,
+    /// Largest momentary energy since [`LoudnessMeter::take_recent_momentary_lufs`].
+    recent_momentary_energy: f64,
     /// Largest short-term energy since the last reset or `reset_integration`.
     max_shortterm_energy: f64,
     integral: GatedIntegral,
@@ -139,6 +141,7 @@ impl LoudnessMeter {
             shortterm_energy: 0.0,
             max_momentary_energy: 0.0,
             max_shortterm_energy: 0.0,
+            recent_momentary_energy: 0.0,
             integral: GatedIntegral::default(),
             integrated_lufs: f32::NEG_INFINITY,
             range: LoudnessRange::default(),
@@ -163,6 +166,7 @@ impl LoudnessMeter {
         self.frames_in_subblock = 0;
         self.momentary_energy = 0.0;
         self.shortterm_energy = 0.0;
+        self.recent_momentary_energy = 0.0;
         self.reset_integration();
         self.blocks_finished = 0;
         self.true_peak.reset();
@@ -212,6 +216,7 @@ impl LoudnessMeter {
         self.momentary_energy = w.momentary_energy;
         self.shortterm_energy = w.shortterm_energy;
         self.max_momentary_energy = self.max_momentary_energy.max(w.momentary_energy);
+        self.recent_momentary_energy = self.recent_momentary_energy.max(w.momentary_energy);
         self.max_shortterm_energy = self.max_shortterm_energy.max(w.shortterm_energy);
         if w.ends_block {
             // Every 100 ms a 400 ms gating block ends: the momentary window, once it is full.
@@ -230,6 +235,16 @@ impl LoudnessMeter {
     /// Momentary loudness (last 400 ms, updated every 10 ms), LUFS; `-inf` for silence.
     pub fn momentary_lufs(&self) -> f32 {
         energy_to_lufs(self.momentary_energy)
+    }
+
+    /// The largest momentary loudness since the previous call (or the current one when no
+    /// 10 ms value finished since), LUFS; then starts over. For a reader slower than the
+    /// 10 ms updates (the Strip publishes 40 times a second): it still sees the largest
+    /// value of a 400 ms burst within 0.1 LU (EBU Tech 3341 case 13), which a momentary
+    /// value read every 25 ms misses by up to 0.104 LU.
+    pub fn take_recent_momentary_lufs(&mut self) -> f32 {
+        let energy = std::mem::replace(&mut self.recent_momentary_energy, self.momentary_energy);
+        energy_to_lufs(energy.max(self.momentary_energy))
     }
 
     /// Short-term loudness (last 3 s, updated every 10 ms), LUFS; `-inf` for silence.

@@ -190,7 +190,8 @@ pub struct StemSnapshot {
     pub name: StemName,
     /// Sample rate of the analysed audio, in Hz.
     pub sample_rate_hz: f32,
-    /// Momentary loudness (400 ms, BS.1770 K-weighted), LUFS.
+    /// Momentary loudness (400 ms, BS.1770 K-weighted), LUFS: the largest of its 10 ms
+    /// updates since the last snapshot, so a reader at 40 Hz misses no peak.
     pub momentary_lufs: f32,
     /// Short-term loudness (3 s), LUFS.
     pub shortterm_lufs: f32,

@@ -401,8 +401,8 @@ impl Strip {
         self.snapshot_due
     }
 
-    /// Fills `out` with the analysis of the output so far (peaks since the previous
-    /// snapshot) and clears the due flag. Does not allocate.
+    /// Fills `out` with the analysis of the output so far (peaks and the largest momentary
+    /// loudness since the previous snapshot) and clears the due flag. Does not allocate.
     pub fn take_snapshot(
         &mut self,
         role: StemRole,
@@ -414,7 +414,7 @@ impl Strip {
         out.role = role;
         out.name = name;
         out.sample_rate_hz = self.sample_rate_hz;
-        out.momentary_lufs = clamp_db(self.levels.momentary_lufs());
+        out.momentary_lufs = clamp_db(self.levels.take_momentary_lufs());
         out.shortterm_lufs = clamp_db(self.levels.shortterm_lufs());
         out.sample_peak_db = clamp_db(self.levels.take_sample_peak_db());
         out.true_peak_db = clamp_db(self.levels.take_true_peak_db());

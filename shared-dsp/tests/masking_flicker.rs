@@ -81,11 +81,14 @@ fn a_pad_level_wobbling_around_the_edge_does_not_make_the_warning_blink() {
         "changes {} onsets {onsets} offsets {offsets}",
         changes(&history)
     );
+    // The warning appears once (the pad masks the vocal half the time, at the on-share)
+    // and never goes away.
     assert!(
-        onsets <= 1 && offsets == 0,
+        onsets == 1 && offsets == 0,
         "onsets {onsets} offsets {offsets}"
     );
     // The range may settle in the first seconds but then stays put.
     let settled = &history[history.len() / 2..];
+    assert!(!settled[0].is_empty(), "no warning in the second half");
     assert_eq!(changes(settled), 0);
 }

@@ -198,3 +198,33 @@ proptest! {
         }
     }
 }
+
+/// The properties above hold trivially where nothing is masked (every severity 0), so the
+/// generated cases must include masking: of 64 cases drawn from `stems_strategy` (proptest's
+/// deterministic runner), at least a quarter have a nonzero severity after one update and at
+/// least one has a warning after 40.
+#[test]
+fn generated_cases_include_masking() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (mut masked, mut warned) = (0, 0);
+    let cases = 64;
+    for _ in 0..cases {
+        let stems = stems_strategy().new_tree(&mut runner).unwrap().current();
+        let e = engine_after(&stems, 1);
+        let any_severity = stems.iter().any(|i| {
+            stems
+                .iter()
+                .any(|j| e.severity(i.id, j.id).is_some_and(|(s, _)| s > 0.0))
+        });
+        masked += usize::from(any_severity);
+        warned += usize::from(!engine_after(&stems, 40).warnings().is_empty());
+    }
+    eprintln!("{masked} of {cases} cases masked, {warned} with a warning");
+    assert!(
+        masked >= cases / 4,
+        "only {masked} of {cases} generated cases are masked"
+    );
+    assert!(warned >= 1, "no generated case raises a warning");
+}

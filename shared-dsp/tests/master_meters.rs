@@ -20,6 +20,8 @@
 //! For "the largest value within each segment" the test keeps the maximum of the 10 ms
 //! readings itself. Every case prints its measured values (`--nocapture` shows them).
 
+mod tech3341;
+
 use shared_dsp::limiter::LimiterSettings;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::master::{MasterChain, MasterMeters, MasterSettings};
@@ -27,68 +29,15 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::f64::consts::TAU;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tech3341::*;
 
 /// The two sample rates every case runs at.
 const RATES: [f32; 2] = [48_000.0, 44_100.0];
 
-/// Loudness tolerance of Tech 3341 cases 1 to 14, LU.
-const LOUDNESS_TOLERANCE_LU: f32 = 0.1;
-
-/// Part of a test signal: a 1 kHz sine at a peak level per channel (dBFS) for a time (s),
-/// or silence for a time (s).
-#[derive(Clone, Copy)]
-enum Part {
-    Tone(f32, f64),
-    Silence(f64),
-}
-
-/// A test signal (one channel; both channels carry it) and where each segment starts.
-struct Signal {
-    samples: Vec<f32>,
-    /// First frame of each segment, then the frame after the last.
-    bounds: Vec<usize>,
-}
-
-/// Segments of parts, each part's end on the frame nearest its end in time.
-fn sine_segments(rate: f32, segments: &[Vec<Part>]) -> Signal {
-    let mut samples = Vec::new();
-    let mut bounds = vec![0];
-    let mut seconds = 0.0f64;
-    for segment in segments {
-        for &part in segment {
-            let (gain, length) = match part {
-                Part::Tone(dbfs, s) => (10f64.powf(dbfs as f64 / 20.0), s),
-                Part::Silence(s) => (0.0, s),
-            };
-            seconds += length;
-            let end = (seconds * rate as f64).round() as usize;
-            while samples.len() < end {
-                let t = samples.len() as f64 / rate as f64;
-                samples.push((gain * (TAU * 1000.0 * t).sin()) as f32);
-            }
-        }
-        bounds.push(samples.len());
-    }
-    Signal { samples, bounds }
-}
-
-/// One segment per part.
-fn sine_steps(rate: f32, parts: &[Part]) -> Signal {
-    let segments: Vec<Vec<Part>> = parts.iter().map(|&p| vec![p]).collect();
-    sine_segments(rate, &segments)
-}
-
-/// A reading of the chain's meters.
-struct Reading {
-    /// Input frames whose output the meters had seen (frames fed minus the latency).
-    input_end: isize,
-    meters: MasterMeters,
-}
-
 /// Runs `signal` on both channels through a fresh chain with `settings` in 10 ms blocks,
 /// then one more 10 ms block of silence so the last input leaves the chain, reading the
 /// meters after every block.
-fn run(rate: f32, settings: &MasterSettings, signal: &[f32]) -> Vec<Reading> {
+fn run(rate: f32, settings: &MasterSettings, signal: &[f32]) -> Vec<Reading<MasterMeters>> {
     let mut chain = MasterChain::new(rate, 2);
     chain.set_target(settings);
     chain.snap_to_target();
@@ -114,46 +63,18 @@ fn run(rate: f32, settings: &MasterSettings, signal: &[f32]) -> Vec<Reading> {
 }
 
 /// [`run`] with the default settings.
-fn run_default(rate: f32, signal: &[f32]) -> Vec<Reading> {
+fn run_default(rate: f32, signal: &[f32]) -> Vec<Reading<MasterMeters>> {
     run(rate, &MasterSettings::default(), signal)
 }
 
 /// The last reading that saw no more than the signal (before the silence [`run`] adds).
-fn at_end(readings: &[Reading], len: usize) -> &MasterMeters {
+fn at_end(readings: &[Reading<MasterMeters>], len: usize) -> &MasterMeters {
     &readings
         .iter()
         .rev()
         .find(|r| r.input_end <= len as isize)
         .unwrap()
         .meters
-}
-
-/// Largest `f` of the readings within each segment (the readings after the signal count
-/// for the last segment).
-fn max_per_segment(
-    readings: &[Reading],
-    bounds: &[usize],
-    f: impl Fn(&MasterMeters) -> f32,
-) -> Vec<f32> {
-    let segments = bounds.len() - 1;
-    let mut max = vec![f32::NEG_INFINITY; segments];
-    for r in readings {
-        let Some(i) = (0..segments).find(|&i| {
-            r.input_end > bounds[i] as isize
-                && (r.input_end <= bounds[i + 1] as isize || i == segments - 1)
-        }) else {
-            continue;
-        };
-        max[i] = max[i].max(f(&r.meters));
-    }
-    max
-}
-
-fn assert_within(what: &str, got: f32, expected: f32, below: f32, above: f32) {
-    assert!(
-        got >= expected - below && got <= expected + above,
-        "{what}: {got}, expected {expected} (-{below} / +{above})"
-    );
 }
 
 /// Tech 3341 cases 1 and 2: 20 s at -23 and -33 dBFS read M, S and I = -23.0 and -33.0.
@@ -213,114 +134,43 @@ fn tech_3341_cases_3_to_5() {
     }
 }
 
-/// Tech 3341 case 9: (1.34 s at -20, 1.66 s at -30) x 5: S = -23.0, constant after 3 s.
-/// Case 12: (0.18 s at -20, 0.22 s at -30) x 25: M = -23.0, constant after 1 s.
+/// Tech 3341 cases 9 and 12: momentary and short-term constant over alternating levels.
 #[test]
 fn tech_3341_cases_9_and_12_constant_windows() {
-    use Part::Tone;
     for rate in RATES {
-        for (case, first, second, repeats, settled) in
-            [(9, 1.34, 1.66, 5, 3.0), (12, 0.18, 0.22, 25, 1.0)]
-        {
-            let period = [Tone(-20.0, first), Tone(-30.0, second)];
-            let parts: Vec<Part> = period.iter().cycle().take(2 * repeats).copied().collect();
-            let s = sine_steps(rate, &parts);
-            let readings = run_default(rate, &s.samples);
-            let from = (settled * rate as f64).round() as isize;
-            let to = s.samples.len() as isize;
-            let values: Vec<f32> = readings
-                .iter()
-                .filter(|r| r.input_end >= from && r.input_end <= to)
-                .map(|r| {
-                    if case == 9 {
-                        r.meters.shortterm_lufs
-                    } else {
-                        r.meters.momentary_lufs
-                    }
-                })
-                .collect();
-            let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
-            let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let window = if case == 9 { "S" } else { "M" };
-            eprintln!(
-                "3341 case {case} at {rate} Hz: {window} from {lo:.3} to {hi:.3} LUFS over {} \
-                 readings after {settled} s",
-                values.len()
-            );
-            let seconds = repeats as f64 * (first + second);
-            assert!(values.len() as f64 >= (seconds - settled) * 100.0 - 1.0);
-            let tol = LOUDNESS_TOLERANCE_LU;
-            assert_within(&format!("case {case} lowest"), lo, -23.0, tol, tol);
-            assert_within(&format!("case {case} highest"), hi, -23.0, tol, tol);
-        }
+        cases_9_and_12(rate, 100.0, |signal| windows(run_default(rate, signal)));
     }
 }
 
-/// Tech 3341 case 10: for i in 0..20: i·0.15 s silence, 3 s at -23, 1 s silence; the
-/// largest S of every segment is -23.0.
-/// Case 11: for i in 0..20: i·0.15 s silence, 3 s at -38+i, (3 - i·0.15) s silence; the
-/// largest S of segment i is -38+i.
+/// Tech 3341 cases 10 and 11: the largest short-term value of each segment.
 #[test]
 fn tech_3341_cases_10_and_11_max_shortterm() {
-    use Part::{Silence, Tone};
     for rate in RATES {
-        for case in [10, 11] {
-            let segments: Vec<Vec<Part>> = (0..20)
-                .map(|i| {
-                    let lead = i as f64 * 0.15;
-                    if case == 10 {
-                        vec![Silence(lead), Tone(-23.0, 3.0), Silence(1.0)]
-                    } else {
-                        let level = -38.0 + i as f32;
-                        vec![Silence(lead), Tone(level, 3.0), Silence(3.0 - lead)]
-                    }
-                })
-                .collect();
-            let s = sine_segments(rate, &segments);
-            let readings = run_default(rate, &s.samples);
-            let max = max_per_segment(&readings, &s.bounds, |m| m.shortterm_lufs);
-            eprintln!("3341 case {case} at {rate} Hz: max S per segment {max:.3?}");
-            for (i, &got) in max.iter().enumerate() {
-                let expected = if case == 10 { -23.0 } else { -38.0 + i as f32 };
-                let tol = LOUDNESS_TOLERANCE_LU;
-                assert_within(&format!("case {case} segment {i}"), got, expected, tol, tol);
-            }
-        }
+        cases_10_and_11(rate, |signal| windows(run_default(rate, signal)));
     }
 }
 
-/// Tech 3341 case 13: for i in 0..20: i·20 ms silence, 400 ms at -23, 1 s silence; the
-/// largest M of every segment is -23.0.
-/// Case 14: for i in 0..20: i·20 ms silence, 400 ms at -38+i, (400 - i·20) ms silence; the
-/// largest M of segment i is -38+i.
-/// Both need the momentary loudness sampled every 10 ms (BS.1770-5).
+/// Tech 3341 cases 13 and 14: the largest momentary value of each segment (the meters are
+/// read every 10 ms, as BS.1770-5 asks).
 #[test]
 fn tech_3341_cases_13_and_14_max_momentary() {
-    use Part::{Silence, Tone};
     for rate in RATES {
-        for case in [13, 14] {
-            let segments: Vec<Vec<Part>> = (0..20)
-                .map(|i| {
-                    let lead = i as f64 * 0.02;
-                    if case == 13 {
-                        vec![Silence(lead), Tone(-23.0, 0.4), Silence(1.0)]
-                    } else {
-                        let level = -38.0 + i as f32;
-                        vec![Silence(lead), Tone(level, 0.4), Silence(0.4 - lead)]
-                    }
-                })
-                .collect();
-            let s = sine_segments(rate, &segments);
-            let readings = run_default(rate, &s.samples);
-            let max = max_per_segment(&readings, &s.bounds, |m| m.momentary_lufs);
-            eprintln!("3341 case {case} at {rate} Hz: max M per segment {max:.3?}");
-            for (i, &got) in max.iter().enumerate() {
-                let expected = if case == 13 { -23.0 } else { -38.0 + i as f32 };
-                let tol = LOUDNESS_TOLERANCE_LU;
-                assert_within(&format!("case {case} segment {i}"), got, expected, tol, tol);
-            }
-        }
+        cases_13_and_14(rate, &[13, 14], |signal| windows(run_default(rate, signal)));
     }
+}
+
+/// The momentary and short-term values of the chain's readings.
+fn windows(readings: Vec<Reading<MasterMeters>>) -> Vec<Reading<Windows>> {
+    readings
+        .into_iter()
+        .map(|r| Reading {
+            input_end: r.input_end,
+            meters: Windows {
+                momentary_lufs: r.meters.momentary_lufs,
+                shortterm_lufs: r.meters.shortterm_lufs,
+            },
+        })
+        .collect()
 }
 
 /// A 1 s sine at `rate / divisor` of amplitude `amplitude` starting at `phase_deg`, with

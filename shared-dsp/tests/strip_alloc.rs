@@ -52,6 +52,16 @@ fn strip_never_allocates_after_construction() {
         let mut snap = StemSnapshot::default();
         let name = StemName::new("Drums");
 
+        // The counter works: an allocation while counting is seen.
+        COUNTING.with(|c| c.set(true));
+        let probe = std::hint::black_box(Box::new(1u64));
+        COUNTING.with(|c| c.set(false));
+        drop(probe);
+        assert!(
+            ALLOCATIONS.swap(0, Ordering::SeqCst) >= 1,
+            "the counting allocator missed an allocation"
+        );
+
         COUNTING.with(|c| c.set(true));
         for step in 0..400usize {
             // Move settings around: every section on and off, slopes, values.

@@ -207,3 +207,218 @@ fn vectorised_passes_equal_the_scalar_functions() {
         assert_eq!(*got, 1.0 + 0.7 * (gain_of(r, 1.5) - 1.0));
     }
 }
+
+/// The vectorised passes against libm in `f64`, an independent reference: detector levels
+/// within `fast_log2`'s documented 2e-6 (relative above |log2| = 1), that is 1.2e-5 dB, plus
+/// the `f32` rounding of the result; gains within `fast_exp2`'s documented 2e-5 relative.
+#[test]
+fn vectorised_passes_match_libm_within_the_documented_error() {
+    let mags: Vec<f32> = (0..203).map(|i| 1e-12 * 1.17f32.powi(i)).collect();
+    let mut levels = mags.clone();
+    levels_db(&mut levels);
+    let db_per_log2 = 20.0 * 2f64.log10();
+    for (got, &m) in levels.iter().zip(&mags) {
+        // The detector floors levels at LEVEL_FLOOR_DB.
+        let exact = (20.0 * (m as f64).log10()).max(LEVEL_FLOOR_DB as f64);
+        let allowed = 2e-6 * db_per_log2 * (exact / db_per_log2).abs().max(1.0)
+            + f32::EPSILON as f64 * exact.abs();
+        assert!(
+            (*got as f64 - exact).abs() <= allowed,
+            "level of {m}: {got} dB, libm {exact} dB"
+        );
+    }
+    let reductions: Vec<f32> = (0..203).map(|i| i as f32 * 0.37).collect();
+    let mut gains = reductions.clone();
+    let (makeup, mix) = (1.5f64, 0.7f64);
+    mixed_gains(&mut gains, makeup as f32, mix as f32);
+    for (got, &r) in gains.iter().zip(&reductions) {
+        let wet = 10f64.powf(-r as f64 / 20.0) * makeup;
+        let exact = 1.0 + mix * (wet - 1.0);
+        // The error of the wet gain, carried through the mix, plus f32 rounding.
+        let allowed = 2e-5 * mix * wet + 2.0 * f32::EPSILON as f64 * exact.abs();
+        assert!(
+            (*got as f64 - exact).abs() <= allowed,
+            "gain for {r} dB: {got}, libm {exact}"
+        );
+    }
+}
+
+/// A hard-knee 4:1 compressor at -30 dB, attack and release as given, no sidechain filter.
+fn timed(attack_ms: f32, release_ms: f32) -> CompressorSettings {
+    CompressorSettings {
+        enabled: true,
+        threshold_db: -30.0,
+        ratio: 4.0,
+        attack_ms,
+        release_ms,
+        knee_db: 0.0,
+        ..Default::default()
+    }
+}
+
+/// Gain reduction (dB) applied to each frame of a constant input `from` that steps to `to`
+/// at frame `at` (mono).
+fn reduction_trace(
+    sr: f32,
+    s: &CompressorSettings,
+    from: f32,
+    to: f32,
+    at: usize,
+    n: usize,
+) -> Vec<f32> {
+    let mut c = Compressor::new();
+    c.set_sample_rate(sr);
+    c.set_settings(s);
+    let input: Vec<f32> = (0..n).map(|i| if i < at { from } else { to }).collect();
+    let mut x = input.clone();
+    c.process(&mut x, None);
+    x.iter()
+        .zip(&input)
+        .map(|(y, x)| -20.0 * (y / x).log10())
+        .collect()
+}
+
+/// Seconds from frame `at` until the trace has covered 1 - 1/e of its way from its value
+/// before `at` to its last value (interpolated between frames).
+fn time_constant_of_step(trace: &[f32], at: usize, sr: f32) -> f32 {
+    let (start, end) = (trace[at - 1], *trace.last().unwrap());
+    let goal = start + (end - start) * (1.0 - (-1.0f32).exp());
+    let reached = |v: f32| if end > start { v >= goal } else { v <= goal };
+    let k = at + trace[at..].iter().position(|&v| reached(v)).unwrap();
+    let (a, b) = (trace[k - 1], trace[k]);
+    // Frame `at` is the first one of the new level: one frame after it, the detector has
+    // taken one step.
+    ((k - at) as f32 + (goal - a) / (b - a)) / sr
+}
+
+/// The attack and release settings are the times to 1 - 1/e of a step in the gain
+/// reduction (18 dB here: a constant input stepping between -40 and -6 dBFS, 4:1 above
+/// -30 dB). Attack: within 1 % and a frame of the setting. Release: the release detector
+/// feeds the attack smoother (Giannoulis et al.'s smooth decoupled detector), so a release
+/// step takes the release time plus about the attack time; measured between the two.
+#[test]
+fn attack_and_release_times_are_the_settings() {
+    let (quiet, loud) = (0.01, 0.5);
+    for sr in [44_100.0f32, 48_000.0] {
+        for (attack_ms, release_ms) in [(0.5, 50.0), (10.0, 200.0), (50.0, 1000.0)] {
+            let s = timed(attack_ms, release_ms);
+            let at = sr as usize / 10;
+            let n = at + (sr * 0.01 * attack_ms) as usize;
+            let up = reduction_trace(sr, &s, quiet, loud, at, n);
+            assert_abs_diff_eq!(up[at - 1], 0.0);
+            assert_abs_diff_eq!(*up.last().unwrap(), 18.0 - 0.75 * 0.0206, epsilon = 0.01);
+            let attack = time_constant_of_step(&up, at, sr) * 1000.0;
+
+            let n = at + (sr * 0.01 * release_ms) as usize;
+            let down = reduction_trace(
+                sr,
+                &timed(attack_ms, release_ms),
+                loud,
+                quiet,
+                5 * at,
+                5 * at + n,
+            );
+            let release = time_constant_of_step(&down, 5 * at, sr) * 1000.0;
+            eprintln!(
+                "{sr} Hz: attack {attack_ms} ms measured {attack:.3} ms, release {release_ms} \
+                 ms measured {release:.3} ms"
+            );
+            let frame_ms = 1000.0 / sr;
+            assert!(
+                (attack - attack_ms).abs() <= 0.01 * attack_ms + frame_ms,
+                "attack {attack_ms} ms: {attack} ms"
+            );
+            assert!(
+                release >= release_ms - frame_ms
+                    && release <= 1.01 * (release_ms + 1.5 * attack_ms) + frame_ms,
+                "release {release_ms} ms (attack {attack_ms}): {release} ms"
+            );
+        }
+    }
+}
+
+/// The sidechain high-pass makes a low tone compress less: a 50 Hz sine at -6 dBFS
+/// (18 dB of reduction unfiltered, 4:1 above -30 dB) reaches the detector about 24 dB down
+/// through a 12 dB/oct high-pass at 200 Hz, about at the threshold; a 2 kHz sine is
+/// compressed the same either way.
+#[test]
+fn sidechain_high_pass_spares_low_tones() {
+    let sr = 48_000.0;
+    let reduction = |f: f32, hp_hz: f32| {
+        let mut c = Compressor::new();
+        c.set_sample_rate(sr);
+        c.set_settings(&CompressorSettings {
+            sidechain_hp_hz: hp_hz,
+            ..timed(1.0, 500.0)
+        });
+        let mut x = sine(sr, f, sr as usize, 0.5);
+        c.process(&mut x, None);
+        c.gain_reduction_db()
+    };
+    let (low_off, low_hp) = (reduction(50.0, SIDECHAIN_HP_OFF_HZ), reduction(50.0, 200.0));
+    let (high_off, high_hp) = (
+        reduction(2000.0, SIDECHAIN_HP_OFF_HZ),
+        reduction(2000.0, 200.0),
+    );
+    eprintln!("50 Hz: {low_off:.2} dB unfiltered, {low_hp:.2} dB through the high-pass");
+    eprintln!("2 kHz: {high_off:.2} dB unfiltered, {high_hp:.2} dB through the high-pass");
+    assert!(low_off > 17.0, "{low_off}");
+    assert!(low_hp < 1.0, "{low_hp}");
+    assert_abs_diff_eq!(high_hp, high_off, epsilon = 0.1);
+}
+
+/// Steady gain (output over input) of a stereo pair of constants through `s`, per channel.
+fn steady_gains(s: &CompressorSettings, left: f32, right: f32) -> [f32; 2] {
+    let mut c = Compressor::new();
+    c.set_sample_rate(48_000.0);
+    c.set_settings(s);
+    let (mut l, mut r) = (vec![left; 24_000], vec![right; 24_000]);
+    c.process(&mut l, Some(&mut r));
+    [l[23_999] / left, r[23_999] / right]
+}
+
+/// The parallel mix adds dry and compressed signal in proportion: at 50 % the gain is the
+/// mean of 1 and the fully wet gain (makeup counts on the wet part only).
+#[test]
+fn parallel_mix_at_half_is_the_mean_of_dry_and_wet() {
+    let s = CompressorSettings {
+        makeup_db: 3.0,
+        ..timed(1.0, 100.0)
+    };
+    let [wet, _] = steady_gains(&s, 0.5, 0.5);
+    let wet_db = 20.0 * wet.log10();
+    // -6.02 dBFS, 4:1 above -30: 17.98 dB of reduction, then 3 dB of makeup.
+    assert_abs_diff_eq!(wet_db, -17.985 + 3.0, epsilon = 0.01);
+    let [half, _] = steady_gains(&CompressorSettings { mix: 0.5, ..s }, 0.5, 0.5);
+    eprintln!(
+        "wet gain {wet_db:.3} dB, 50 % mix {:.3} dB",
+        20.0 * half.log10()
+    );
+    assert_abs_diff_eq!(half, 0.5 * (1.0 + wet), epsilon = 1e-5);
+    let [dry, _] = steady_gains(&CompressorSettings { mix: 0.0, ..s }, 0.5, 0.5);
+    assert_eq!(dry, 1.0);
+}
+
+/// Stereo link below 100 %: each channel's detector level is `link` times the louder
+/// channel's level plus the rest of its own (in dB). Left at -6.02 dBFS, right at
+/// -26.02 dBFS, 4:1 above -30 dB.
+#[test]
+fn stereo_link_mixes_the_louder_channels_level_in() {
+    let (left_db, right_db) = (20.0 * 0.5f32.log10(), 20.0 * 0.05f32.log10());
+    for link in [0.0f32, 0.25, 0.5, 0.75, 1.0] {
+        let gains = steady_gains(
+            &CompressorSettings {
+                stereo_link: link,
+                ..timed(1.0, 100.0)
+            },
+            0.5,
+            0.05,
+        );
+        let reduction =
+            |own_db: f32| 0.75 * (link * left_db + (1.0 - link) * own_db + 30.0).max(0.0);
+        let measured = gains.map(|g| -20.0 * g.log10());
+        eprintln!("link {link}: reduction {measured:.3?} dB");
+        assert_abs_diff_eq!(measured[0], reduction(left_db), epsilon = 0.01);
+        assert_abs_diff_eq!(measured[1], reduction(right_db), epsilon = 0.01);
+    }
+}

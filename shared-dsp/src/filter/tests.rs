@@ -53,15 +53,19 @@ fn bells(lo: f32, hi: f32, n: usize) -> impl Iterator<Item = AnalogPrototype> {
     })
 }
 
-/// The bound: every bell of 20 Hz..20 kHz, ±6..±24 dB, Q 0.3..10 stays within 1 dB
-/// of its analog prototype up to 20 kHz at 44.1 kHz. Measured worst: 0.90 dB (-24 dB, Q 1
-/// at 16.8 kHz); without the Lawson rounds of the fit it fails (1.07 dB).
+/// The module's figure: every bell of 20 Hz..20 kHz, ±6..±24 dB, Q 0.3..10 stays within
+/// 0.91 dB of its analog prototype up to 20 kHz at 44.1 kHz. Measured worst: 0.902 dB
+/// (-24 dB, Q 1 at 16.8 kHz); without the Lawson rounds of the fit it fails (1.07 dB).
 #[test]
 fn bells_do_not_cramp() {
     let (worst, at) = worst_deviation(bells(20.0, 20_000.0, 40));
     eprintln!("worst bell deviation at 44.1 kHz: {worst} dB at {at:?}");
-    assert!(worst < 1.0, "{worst} dB at {at:?}");
+    assert!(worst <= BELL_BOUND_44K1_DB, "{worst} dB at {at:?}");
 }
+
+/// The module's figures at 44.1 kHz, dB (bells, shelves).
+const BELL_BOUND_44K1_DB: f32 = 0.91;
+const SHELF_BOUND_44K1_DB: f32 = 0.7;
 
 /// Narrow low bells at high sample rates: their poles and zeros sit a hair apart, where the
 /// least-squares fit used to lose them entirely (99 dB off for Q 10 at 40 Hz, 96 kHz); the
@@ -74,10 +78,11 @@ fn narrow_low_bells_are_exact_at_every_rate() {
     }
 }
 
-/// Above 44.1 kHz the whole audible band is far from Nyquist: every bell is close.
+/// Above 44.1 kHz the whole audible band is far from Nyquist: every bell of 20 Hz..20 kHz
+/// is within the module's 0.25 dB at 96, 192 and 384 kHz.
 #[test]
 fn bells_at_high_rates_are_close() {
-    for sr in [96_000.0, 192_000.0] {
+    for sr in [96_000.0, 192_000.0, 384_000.0] {
         let (worst, at) = worst_deviation_at(sr, bells(20.0, 20_000.0, 25));
         assert!(worst < 0.25, "{worst} dB at {at:?}, {sr} Hz");
     }
@@ -107,7 +112,8 @@ fn shelves_do_not_cramp() {
             })
         });
         let (worst, at) = worst_deviation(protos);
-        assert!(worst < 1.0, "{worst} dB at {at:?}");
+        eprintln!("worst shelf deviation at 44.1 kHz (high {high}): {worst} dB at {at:?}");
+        assert!(worst <= SHELF_BOUND_44K1_DB, "{worst} dB at {at:?}");
     }
 }
 

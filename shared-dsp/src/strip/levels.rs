@@ -136,11 +136,12 @@ impl OutputLevels {
         }
     }
 
-    /// Momentary loudness, LUFS; `-inf` when off.
-    pub(super) fn momentary_lufs(&self) -> f32 {
+    /// The largest momentary loudness since the previous call, LUFS; `-inf` when off (see
+    /// [`LoudnessMeter::take_recent_momentary_lufs`]).
+    pub(super) fn take_momentary_lufs(&mut self) -> f32 {
         self.loudness
-            .as_ref()
-            .map_or(f32::NEG_INFINITY, LoudnessMeter::momentary_lufs)
+            .as_mut()
+            .map_or(f32::NEG_INFINITY, LoudnessMeter::take_recent_momentary_lufs)
     }
 
     /// Short-term loudness, LUFS; `-inf` when off.

@@ -113,24 +113,37 @@ fn reset_equals_fresh() {
     assert_eq!(run(&mut used, &l, &r, 512), run(&mut fresh, &l, &r, 512));
 }
 
+/// Every rate, every block size, every section on (ramping there from the defaults over
+/// the first 20 ms): the output equals per-sample processing bit for bit, and it is finite
+/// and clearly not silent.
 #[test]
 fn matrix_of_rates_and_block_sizes_everything_on() {
     for rate in RATES {
-        for block in BLOCKS {
-            let n = (rate as usize / 10).max(8192);
-            let l = noise(n, 7);
-            let r = noise(n, 8);
+        let n = (rate as usize / 10).max(8192);
+        let l = noise(n, 7);
+        let r = noise(n, 8);
+        let per_sample = {
             let mut strip = Strip::new(rate, 2).unwrap();
             strip.set_target(&everything_on());
-            let (ol, or) = run(&mut strip, &l, &r, block);
+            run(&mut strip, &l, &r, 1)
+        };
+        let (ol, or) = &per_sample;
+        assert!(
+            ol.iter().chain(or).all(|x| x.is_finite()),
+            "rate {rate}: non-finite output"
+        );
+        let energy: f32 = ol.iter().map(|x| x * x).sum();
+        assert!(
+            energy > 1.0,
+            "rate {rate}: output should not be silent ({energy})"
+        );
+        for block in BLOCKS.into_iter().filter(|&b| b > 1) {
+            let mut strip = Strip::new(rate, 2).unwrap();
+            strip.set_target(&everything_on());
+            let out = run(&mut strip, &l, &r, block);
             assert!(
-                ol.iter().chain(&or).all(|x| x.is_finite()),
-                "rate {rate} block {block}"
-            );
-            let energy: f32 = ol.iter().map(|x| x * x).sum();
-            assert!(
-                energy > 1.0,
-                "rate {rate} block {block}: output should not be silent"
+                out == per_sample,
+                "rate {rate}: blocks of {block} differ from per-sample processing"
             );
         }
     }
@@ -138,13 +151,20 @@ fn matrix_of_rates_and_block_sizes_everything_on() {
 
 #[test]
 fn mono_strip_processes_one_channel() {
-    let mut strip = Strip::new(48_000.0, 1).unwrap();
-    let mut s = everything_on();
-    s.width = 2.0; // width has no meaning in mono and must not matter
-    strip.set_target(&s);
-    let mut l = noise(10_000, 9);
-    strip.process(&mut l, None);
+    let mono_output = |width: f32| {
+        let mut strip = Strip::new(48_000.0, 1).unwrap();
+        let mut s = everything_on();
+        s.width = width;
+        strip.set_target(&s);
+        let mut l = noise(10_000, 9);
+        strip.process(&mut l, None);
+        (strip, l)
+    };
+    let (mut strip, l) = mono_output(2.0);
     assert!(l.iter().all(|x| x.is_finite()));
+    // Width has no meaning in mono and must not matter: the same output as width 1.
+    assert_eq!(l, mono_output(1.0).1);
+    assert_ne!(l, noise(10_000, 9), "the sections changed nothing");
     let mut snap = StemSnapshot::default();
     strip.take_snapshot(
         StemRole::Bass,
@@ -172,8 +192,8 @@ fn bad_input_gives_finite_output_and_recovers() {
         let mut r = vec![-bad; 4096];
         strip.process(&mut l, Some(&mut r));
         assert!(l.iter().chain(&r).all(|x| x.is_finite()), "input {bad}");
-        // The next clean block is clean and alive: compare with a fresh strip after the
-        // transient dies out.
+        // The next clean block is clean and alive: once the transient dies out, it equals
+        // what a fresh strip makes of the same clean signal.
         let clean = sine(rate, 1000.0, 0.25, 48_000);
         let (ol, _) = run(&mut strip, &clean, &clean, 512);
         assert!(ol.iter().all(|x| x.is_finite()));
@@ -181,6 +201,23 @@ fn bad_input_gives_finite_output_and_recovers() {
         assert!(
             tail_rms > 0.05,
             "input {bad}: output after recovery is {tail_rms}"
+        );
+        let mut fresh = Strip::new(rate, 2).unwrap();
+        fresh.set_target(&everything_on());
+        fresh.snap_to_target();
+        let (fl, _) = run(&mut fresh, &clean, &clean, 512);
+        let worst = ol[40_000..]
+            .iter()
+            .zip(&fl[40_000..])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        eprintln!(
+            "input {bad}: recovered vs fresh {:.1} dB",
+            20.0 * worst.log10()
+        );
+        assert!(
+            worst < 1e-4 * tail_rms,
+            "input {bad}: recovered output differs from a fresh strip's by {worst}"
         );
         let mut snap = StemSnapshot::default();
         strip.take_snapshot(
@@ -247,3 +284,121 @@ fn trim_output_and_polarity_do_what_they_say() {
 
 mod bypass;
 mod rates;
+
+/// "Settings ramp over 20 ms so automation never clicks": a step of the trim or the output
+/// gain (0 to -12 dB) on a constant input starts at the next control tick, reaches the new
+/// gain after 20 ms (rounded down to whole control periods, so within 32 frames of it), moves monotonically in equal steps, and no sample-to-sample jump is larger
+/// than the whole change spread over the ramp.
+#[test]
+fn gain_steps_ramp_over_20_ms_in_equal_steps() {
+    for rate in [44_100.0f32, 48_000.0, 96_000.0] {
+        for setting in ["trim", "output"] {
+            let mut strip = Strip::new(rate, 2).unwrap();
+            let dc = vec![0.5f32; rate as usize / 10];
+            run(&mut strip, &dc, &dc, 64);
+            let mut s = StripSettings::default();
+            match setting {
+                "trim" => s.trim_db = -12.0,
+                _ => s.output_db = -12.0,
+            }
+            strip.set_target(&s);
+            let (ol, or) = run(&mut strip, &dc, &dc, 64);
+            assert_eq!(ol, or);
+            let (from, to) = (0.5f32, 0.5 * db_to_gain(-12.0));
+            let first = ol.iter().position(|&v| v != from).unwrap();
+            let last = ol.iter().position(|&v| (v - to).abs() <= 1e-6).unwrap();
+            let ramp = last + 1 - first;
+            // The documented 20 ms, not RAMP_SECONDS: the test holds the claim.
+            let nominal = 0.020 * rate;
+            let largest_jump = ol
+                .windows(2)
+                .map(|w| (w[1] - w[0]).abs())
+                .fold(0.0f32, f32::max);
+            let even_step = (from - to) / ramp as f32;
+            eprintln!(
+                "{rate} Hz {setting}: starts after {first} frames, ramps over {ramp} frames \
+                 ({:.2} ms); largest jump {largest_jump:.3e}, even step {even_step:.3e}",
+                1000.0 * ramp as f32 / rate
+            );
+            assert!(
+                first < CONTROL_INTERVAL,
+                "{rate} Hz {setting}: starts at {first}"
+            );
+            assert!(
+                ramp as f32 <= nominal && ramp as f32 > nominal - CONTROL_INTERVAL as f32,
+                "{rate} Hz {setting}: ramp of {ramp} frames"
+            );
+            assert!(ol.windows(2).all(|w| w[1] <= w[0]), "not monotonic");
+            assert!(
+                largest_jump <= 1.001 * even_step,
+                "{rate} Hz {setting}: a jump of {largest_jump} in a ramp of {ramp} frames"
+            );
+            assert!(ol[last..].iter().all(|&v| (v - to).abs() <= 1e-6));
+        }
+    }
+}
+
+/// An EQ setting ramps too: a bell at 1 kHz stepped from 0 to +12 dB under a 1 kHz sine is
+/// about halfway (3 to 9 dB) 10 ms after the step and at +12 dB (within 0.2 dB) from 25 ms.
+#[test]
+fn a_bell_gain_step_ramps_over_20_ms() {
+    let rate = 48_000.0;
+    let amp = 0.25;
+    let mut strip = Strip::new(rate, 2).unwrap();
+    let mut s = StripSettings::default();
+    s.eq.bells[1].enabled = true;
+    s.eq.bells[1].freq_hz = 1000.0;
+    strip.set_target(&s);
+    strip.snap_to_target();
+    let tone = sine(rate, 1000.0, amp, 4800);
+    run(&mut strip, &tone, &tone, 64);
+    s.eq.bells[1].gain_db = 12.0;
+    strip.set_target(&s);
+    let (ol, _) = run(&mut strip, &tone, &tone, 64);
+    // Gain over the 1 ms period (48 frames, one cycle) that starts `ms` after the step.
+    let gain_db = |ms: f32| {
+        let from = (ms * 48.0) as usize;
+        let peak = ol[from..from + 48]
+            .iter()
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+        20.0 * (peak / amp).log10()
+    };
+    let (at_10, at_25, at_40) = (gain_db(10.0), gain_db(25.0), gain_db(40.0));
+    eprintln!(
+        "bell step: {at_10:.2} dB after 10 ms, {at_25:.2} dB after 25 ms, {at_40:.2} after 40"
+    );
+    assert!((3.0..9.0).contains(&at_10), "{at_10} dB after 10 ms");
+    assert_abs_diff_eq!(at_25, 12.0, epsilon = 0.2);
+    assert_abs_diff_eq!(at_40, 12.0, epsilon = 0.2);
+}
+
+/// The meters' input and output peaks (README: "input and output peak"): the input peak is
+/// the largest sample after the trim, the output peak the largest after the output gain,
+/// over both channels, since the previous read; each read starts over.
+#[test]
+fn meters_read_the_input_and_output_peaks_since_the_last_read() {
+    let rate = 48_000.0;
+    let mut strip = Strip::new(rate, 2).unwrap();
+    let mut set = StripSettings::default();
+    set.trim_db = 6.0;
+    set.output_db = -10.0;
+    strip.set_target(&set);
+    strip.snap_to_target();
+    // 1 kHz at 48 kHz: the sample peak is the sine's peak. The right channel is louder.
+    let quiet = sine(rate, 1000.0, 0.1, 4800);
+    let loud = sine(rate, 1000.0, 0.25, 4800);
+    run(&mut strip, &quiet, &loud, 512);
+    let m = strip.take_meters();
+    let loud_db = 20.0 * 0.25f32.log10();
+    eprintln!(
+        "input peak {:.3} dBFS, output peak {:.3} dBFS",
+        m.input_peak_db, m.output_peak_db
+    );
+    assert_abs_diff_eq!(m.input_peak_db, loud_db + 6.0, epsilon = 0.01);
+    assert_abs_diff_eq!(m.output_peak_db, loud_db - 4.0, epsilon = 0.01);
+    // The next read covers only what came after the first.
+    run(&mut strip, &quiet, &quiet, 512);
+    let m = strip.take_meters();
+    assert_abs_diff_eq!(m.input_peak_db, -20.0 + 6.0, epsilon = 0.01);
+    assert_abs_diff_eq!(m.output_peak_db, -20.0 - 4.0, epsilon = 0.01);
+}
