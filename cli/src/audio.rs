@@ -257,10 +257,15 @@ pub fn read(path: &Path) -> Result<Audio, InputError> {
         ));
     }
     let mut non_finite = 0u64;
-    for x in channels.iter_mut().flatten() {
-        if !x.is_finite() {
-            *x = 0.0;
-            non_finite += 1;
+    for c in &mut channels {
+        // NOTE: counted first (a scan that vectorises), repaired only when needed: a loop
+        // over `channels.iter_mut().flatten()` cost a tenth of `stems check`'s time.
+        let bad = c.iter().filter(|x| !x.is_finite()).count();
+        if bad > 0 {
+            c.iter_mut()
+                .filter(|x| !x.is_finite())
+                .for_each(|x| *x = 0.0);
+            non_finite += bad as u64;
         }
     }
     Ok(Audio {

@@ -268,14 +268,21 @@ pub fn check(
     // Read and measure every file in parallel; the first unusable one (in input order,
     // the mix last) is the error.
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).chain(mix).collect();
-    let read: Vec<Result<(Audio, Figures), InputError>> = paths
-        .par_iter()
-        .map(|p| {
-            let a = audio::read(p)?;
-            let f = measure::measure(&a.channels, a.sample_rate_hz, &settings);
-            Ok((a, f))
-        })
-        .collect();
+    // NOTE: a thread per file (up to 16), as ffmpeg reads each input on a thread of its
+    // own: a read waits on the page cache and page faults as much as it decodes, and on a
+    // busy machine the files are then not read two at a time behind everyone else's work.
+    let read_one = |p: &&Path| -> Result<(Audio, Figures), InputError> {
+        let a = audio::read(p)?;
+        let f = measure::measure(&a.channels, a.sample_rate_hz, &settings);
+        Ok((a, f))
+    };
+    let read: Vec<Result<(Audio, Figures), InputError>> = match rayon::ThreadPoolBuilder::new()
+        .num_threads(paths.len().clamp(1, 16))
+        .build()
+    {
+        Ok(pool) => pool.install(|| paths.par_iter().map(read_one).collect()),
+        Err(_) => paths.par_iter().map(read_one).collect(),
+    };
     let mut audios = Vec::with_capacity(read.len());
     let mut stems = Vec::with_capacity(read.len());
     for r in read {

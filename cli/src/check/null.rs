@@ -150,14 +150,15 @@ pub fn null_test(
 ) -> NullTest {
     let rate = f64::from(rate_hz);
     // The sum as the mix's channels: a mono mix against the sum's mid, a mono sum on both.
-    let reference: Vec<Vec<f32>> = match (mix.len(), sum.len()) {
+    let reference: std::borrow::Cow<[Vec<f32>]> = match (mix.len(), sum.len()) {
         (1, 2) => vec![sum[0]
             .iter()
             .zip(&sum[1])
             .map(|(l, r)| 0.5 * (l + r))
-            .collect()],
-        (2, 1) => vec![sum[0].clone(), sum[0].clone()],
-        _ => sum.to_vec(),
+            .collect()]
+        .into(),
+        (2, 1) => vec![sum[0].clone(), sum[0].clone()].into(),
+        _ => sum.into(),
     };
     let frames = reference[0].len();
     let max_lag = (settings.max_offset_s * rate).round().max(1.0) as usize;
@@ -233,9 +234,14 @@ pub fn null_test(
         swapped_stems,
         hints: Vec::new(),
     };
-    test.hints = hints::hints(
-        &test, &al, gain, &energies, floor, stems, names, rate, settings,
-    );
+    let residual = Residual {
+        aligned: al,
+        gain,
+        energies,
+        floor,
+        rate,
+    };
+    test.hints = hints::hints(&test, &residual, stems, names, settings);
     test
 }
 
@@ -248,6 +254,20 @@ fn ratio_db(r: f64, m: f64) -> f64 {
     } else {
         (10.0 * (r / m).log10()).max(RESIDUAL_FLOOR_DB)
     }
+}
+
+/// The residual as measured, for the hints.
+pub(crate) struct Residual<'a> {
+    /// The sum and the mix lined up.
+    aligned: Aligned<'a>,
+    /// The gain applied to the sum (negative: inverted).
+    gain: f64,
+    /// Per 10 ms block: (residual energy, mix energy).
+    energies: Vec<(f64, f64)>,
+    /// The floor of a block's mix energy.
+    floor: f64,
+    /// Sample rate, Hz.
+    rate: f64,
 }
 
 /// The sum and the mix lined up: stem frame `n` against mix frame `n + offset`, for `n` in

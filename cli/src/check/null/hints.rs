@@ -4,7 +4,7 @@
 //! loudness), or a difference throughout.
 
 use super::offset::RELIABLE_CORRELATION;
-use super::{Aligned, Hint, HintKind, NullSettings, NullTest, BLOCK_S};
+use super::{Hint, HintKind, NullSettings, NullTest, Residual, BLOCK_S};
 
 fn push(hints: &mut Vec<Hint>, kind: HintKind, text: String) {
     hints.push(Hint { kind, text });
@@ -30,19 +30,23 @@ pub(super) fn pearson(x: &[f64], y: &[f64]) -> f64 {
     }
 }
 
-/// The hints, most telling first.
-#[allow(clippy::too_many_arguments)]
+/// The hints, most telling first, from the test `t` and its residual `res` (`stems`, with
+/// their `names`: the summed stems).
 pub(super) fn hints(
     t: &NullTest,
-    al: &Aligned,
-    gain: f64,
-    energies: &[(f64, f64)],
-    floor: f64,
+    res: &Residual,
     stems: &[&[Vec<f32>]],
     names: &[&str],
-    rate: f64,
     settings: &NullSettings,
 ) -> Vec<Hint> {
+    let Residual {
+        aligned: al,
+        gain,
+        energies,
+        floor,
+        rate,
+    } = res;
+    let (gain, floor, rate) = (*gain, *floor, *rate);
     let mut hints = Vec::new();
     if !t.matched {
         push(

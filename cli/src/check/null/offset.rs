@@ -41,8 +41,10 @@ pub struct Drift {
 }
 
 /// The correlation windows: up to [`MAX_WINDOWS`] of a power-of-two length of about a
-/// second (65536 frames at 48 kHz), spread evenly over the stems, each searched over
-/// ±`max_lag` frames of the mix, in parallel.
+/// second (65536 frames at 48 kHz), spread evenly over the stems, in parallel. The first,
+/// middle and last are searched over ±`max_lag` frames of the mix; when they agree (to a
+/// frame), the others only over ±[`NARROW_S`] around that offset (a quarter of the work at
+/// the default ±3 s), else over the whole range too.
 pub fn window_offsets(
     sum: &[Vec<f32>],
     mix: &[Vec<f32>],
@@ -54,9 +56,6 @@ pub fn window_offsets(
         .next_power_of_two()
         .min(frames.max(1));
     let count = (frames / len).clamp(1, MAX_WINDOWS);
-    let n = (len + 2 * max_lag).next_power_of_two();
-    let mut planner = RealFftPlanner::<f32>::new();
-    let plans = (planner.plan_fft_forward(n), planner.plan_fft_inverse(n));
     let starts: Vec<usize> = (0..count)
         .map(|k| {
             if count == 1 {
@@ -66,97 +65,188 @@ pub fn window_offsets(
             }
         })
         .collect();
-    let found: Vec<(WindowOffset, f64)> = starts
-        .par_iter()
-        .filter_map(|&t| correlate_window(sum, mix, t, len, max_lag, &plans, rate))
+    let mut first: Vec<usize> = vec![0, count / 2, count - 1];
+    first.dedup();
+    let wide = Search::new(len, 0, max_lag);
+    let mut found: Vec<(usize, WindowOffset, f64)> = wide.run(sum, mix, &starts, &first, rate);
+    let agreed: Vec<i64> = found
+        .iter()
+        .filter(|f| f.1.reliable)
+        .map(|f| f.1.offset)
         .collect();
+    let rest: Vec<usize> = (0..count).filter(|k| !first.contains(k)).collect();
+    let narrow = ((NARROW_S * rate).round() as usize).min(max_lag);
+    let second = match (agreed.iter().min(), agreed.iter().max()) {
+        (Some(&lo), Some(&hi)) if hi - lo <= 1 && narrow < max_lag => Search::new(len, lo, narrow),
+        _ => wide,
+    };
+    found.extend(second.run(sum, mix, &starts, &rest, rate));
+    found.sort_by_key(|f| f.0);
     // A window near silence says nothing, however well it correlates.
-    let loudest = found.iter().map(|f| f.1).fold(0.0, f64::max);
+    let loudest = found.iter().map(|f| f.2).fold(0.0, f64::max);
     found
         .into_iter()
-        .map(|(mut w, energy)| {
+        .map(|(_, mut w, energy)| {
             w.reliable &= energy >= loudest * MIX_FLOOR;
             w
         })
         .collect()
 }
 
-type Plans = (Arc<dyn RealToComplex<f32>>, Arc<dyn ComplexToReal<f32>>);
+/// Half the range of the narrow search, seconds.
+const NARROW_S: f64 = 0.05;
 
-/// The best lag of the sum's window `t..t + len` against the mix, and the window's energy.
-fn correlate_window(
-    sum: &[Vec<f32>],
-    mix: &[Vec<f32>],
-    t: usize,
+/// A search of windows of `len` frames over lags `centre - lag ..= centre + lag`: the FFT
+/// plans for it.
+struct Search {
     len: usize,
-    max_lag: usize,
-    (forward, inverse): &Plans,
-    rate: f64,
-) -> Option<(WindowOffset, f64)> {
-    let n = forward.len();
-    // Mono downmixes: the window of the sum, and the mix from t - max_lag, zero outside.
-    let mut a = forward.make_input_vec();
-    for ch in sum {
-        for (x, &v) in a.iter_mut().zip(&ch[t..t + len]) {
-            *x += v;
+    centre: i64,
+    lag: usize,
+    forward: Arc<dyn RealToComplex<f32>>,
+    inverse: Arc<dyn ComplexToReal<f32>>,
+}
+
+/// The buffers of one search, reused from window to window on a thread.
+struct Scratch {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    fa: Vec<Complex<f32>>,
+    fb: Vec<Complex<f32>>,
+    c: Vec<f32>,
+    prefix: Vec<f64>,
+    fft: Vec<Complex<f32>>,
+}
+
+impl Search {
+    fn new(len: usize, centre: i64, lag: usize) -> Self {
+        let n = (len + 2 * lag).next_power_of_two();
+        let mut planner = RealFftPlanner::<f32>::new();
+        Self {
+            len,
+            centre,
+            lag,
+            forward: planner.plan_fft_forward(n),
+            inverse: planner.plan_fft_inverse(n),
         }
     }
-    let mut b = forward.make_input_vec();
-    let mix_frames = mix[0].len() as i64;
-    let from = t as i64 - max_lag as i64;
-    let seg = len + 2 * max_lag;
-    let lo = (-from).clamp(0, seg as i64) as usize;
-    let hi = (mix_frames - from).clamp(0, seg as i64) as usize;
-    if lo < hi {
-        for ch in mix {
-            let src = &ch[(from + lo as i64) as usize..(from + hi as i64) as usize];
-            for (x, &v) in b[lo..hi].iter_mut().zip(src) {
+
+    fn scratch(&self) -> Scratch {
+        let f = &self.forward;
+        let i = &self.inverse;
+        Scratch {
+            a: f.make_input_vec(),
+            b: f.make_input_vec(),
+            fa: f.make_output_vec(),
+            fb: f.make_output_vec(),
+            c: i.make_output_vec(),
+            prefix: Vec::with_capacity(self.len + 2 * self.lag + 1),
+            fft: vec![Complex::default(); f.get_scratch_len().max(i.get_scratch_len())],
+        }
+    }
+
+    /// Searches the windows `which` (indices into `starts`), in parallel: (index, finding,
+    /// the window's mean power).
+    fn run(
+        &self,
+        sum: &[Vec<f32>],
+        mix: &[Vec<f32>],
+        starts: &[usize],
+        which: &[usize],
+        rate: f64,
+    ) -> Vec<(usize, WindowOffset, f64)> {
+        which
+            .par_iter()
+            .map_init(
+                || self.scratch(),
+                |scratch, &k| {
+                    self.correlate(sum, mix, starts[k], scratch, rate)
+                        .map(|(w, e)| (k, w, e))
+                },
+            )
+            .flatten()
+            .collect()
+    }
+
+    /// The best lag of the sum's window `t..t + len` against the mix, and the window's mean
+    /// power.
+    fn correlate(
+        &self,
+        sum: &[Vec<f32>],
+        mix: &[Vec<f32>],
+        t: usize,
+        s: &mut Scratch,
+        rate: f64,
+    ) -> Option<(WindowOffset, f64)> {
+        let (len, lag) = (self.len, self.lag);
+        let n = self.forward.len();
+        // Mono downmixes: the window of the sum, and the mix from t + centre - lag, zero
+        // outside.
+        s.a.fill(0.0);
+        for ch in sum {
+            for (x, &v) in s.a.iter_mut().zip(&ch[t..t + len]) {
                 *x += v;
             }
         }
-    }
-    let energy_a: f64 = a.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
-    // Energy of the mix under the window at each lag j (mix frames j..j + len).
-    let mut prefix = Vec::with_capacity(seg + 1);
-    prefix.push(0.0f64);
-    let mut acc = 0.0f64;
-    for &x in &b[..seg] {
-        acc += f64::from(x) * f64::from(x);
-        prefix.push(acc);
-    }
-    let mut fa: Vec<Complex<f32>> = forward.make_output_vec();
-    let mut fb: Vec<Complex<f32>> = forward.make_output_vec();
-    forward.process(&mut a, &mut fa).ok()?;
-    forward.process(&mut b, &mut fb).ok()?;
-    for (x, y) in fb.iter_mut().zip(&fa) {
-        *x *= y.conj();
-    }
-    fb[0].im = 0.0;
-    if let Some(last) = fb.last_mut() {
-        last.im = 0.0;
-    }
-    let mut c = inverse.make_output_vec();
-    inverse.process(&mut fb, &mut c).ok()?;
-    let mut best = (0usize, 0.0f64);
-    for (j, &cj) in c.iter().enumerate().take(2 * max_lag + 1) {
-        let energy_b = prefix[j + len] - prefix[j];
-        if energy_b <= energy_a * 1e-6 || energy_a <= 0.0 {
-            continue;
+        s.b.fill(0.0);
+        let mix_frames = mix[0].len() as i64;
+        let from = t as i64 + self.centre - lag as i64;
+        let seg = len + 2 * lag;
+        let lo = (-from).clamp(0, seg as i64) as usize;
+        let hi = (mix_frames - from).clamp(0, seg as i64) as usize;
+        if lo < hi {
+            for ch in mix {
+                let src = &ch[(from + lo as i64) as usize..(from + hi as i64) as usize];
+                for (x, &v) in s.b[lo..hi].iter_mut().zip(src) {
+                    *x += v;
+                }
+            }
         }
-        let ncc = f64::from(cj) / n as f64 / (energy_a * energy_b).sqrt();
-        if ncc.abs() > best.1.abs() {
-            best = (j, ncc);
+        let energy_a: f64 = s.a.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+        // Energy of the mix under the window at each lag j (segment frames j..j + len).
+        s.prefix.clear();
+        s.prefix.push(0.0f64);
+        let mut acc = 0.0f64;
+        for &x in &s.b[..seg] {
+            acc += f64::from(x) * f64::from(x);
+            s.prefix.push(acc);
         }
+        self.forward
+            .process_with_scratch(&mut s.a, &mut s.fa, &mut s.fft)
+            .ok()?;
+        self.forward
+            .process_with_scratch(&mut s.b, &mut s.fb, &mut s.fft)
+            .ok()?;
+        for (x, y) in s.fb.iter_mut().zip(&s.fa) {
+            *x *= y.conj();
+        }
+        s.fb[0].im = 0.0;
+        if let Some(last) = s.fb.last_mut() {
+            last.im = 0.0;
+        }
+        self.inverse
+            .process_with_scratch(&mut s.fb, &mut s.c, &mut s.fft)
+            .ok()?;
+        let mut best = (0usize, 0.0f64);
+        for (j, &cj) in s.c.iter().enumerate().take(2 * lag + 1) {
+            let energy_b = s.prefix[j + len] - s.prefix[j];
+            if energy_b <= energy_a * 1e-6 || energy_a <= 0.0 {
+                continue;
+            }
+            let ncc = f64::from(cj) / n as f64 / (energy_a * energy_b).sqrt();
+            if ncc.abs() > best.1.abs() {
+                best = (j, ncc);
+            }
+        }
+        Some((
+            WindowOffset {
+                at_s: (t as f64 + len as f64 / 2.0) / rate,
+                offset: best.0 as i64 - lag as i64 + self.centre,
+                correlation: best.1,
+                reliable: best.1.abs() >= RELIABLE_CORRELATION,
+            },
+            energy_a / len as f64,
+        ))
     }
-    Some((
-        WindowOffset {
-            at_s: (t as f64 + len as f64 / 2.0) / rate,
-            offset: best.0 as i64 - max_lag as i64,
-            correlation: best.1,
-            reliable: best.1.abs() >= RELIABLE_CORRELATION,
-        },
-        energy_a / len as f64,
-    ))
 }
 
 /// The offset the reliable windows agree on: the most common (ties: the better
