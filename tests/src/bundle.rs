@@ -98,6 +98,26 @@ pub fn master_bundle_is_alloc_checked() -> bool {
     std::env::var_os(STEM_MASTER_CLAP_ENV).is_none()
 }
 
+/// Panics, saying why, unless the Strip bundle under test is the harness' own debug build
+/// with `assert_process_allocs`: an allocation test on another build would pass without
+/// checking anything.
+pub fn require_alloc_checked_strip() {
+    require_alloc_checked(strip_bundle_is_alloc_checked(), STEM_STRIP_CLAP_ENV);
+}
+
+/// [`require_alloc_checked_strip`] for the Master bundle.
+pub fn require_alloc_checked_master() {
+    require_alloc_checked(master_bundle_is_alloc_checked(), STEM_MASTER_CLAP_ENV);
+}
+
+fn require_alloc_checked(checked: bool, env: &str) {
+    assert!(
+        checked,
+        "{env} points at another build: this allocation test needs the harness' own debug \
+         build with assert_process_allocs (unset {env}, or skip this test with --skip)"
+    );
+}
+
 /// Builds `package`'s bundle (debug, `assert_process_allocs`) and returns the path of the
 /// `.clap`. Holds an exclusive lock on the bundle's lock file while building and a shared one
 /// for the rest of the process, so a concurrent test run never rewrites the library while

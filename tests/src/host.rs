@@ -289,8 +289,10 @@ pub struct Plugin {
 impl Plugin {
     /// Loads `bundle`, creates the plugin `plugin_id`, selects `config.layout`; inactive.
     pub fn instantiate(bundle: &Path, plugin_id: &str, config: Config) -> Self {
-        // Every plugin of the tests links through a private segment, never the user's.
+        // Every plugin of the tests links through a private segment, never the user's, and
+        // logs where the harness reads it.
         crate::link::test_link_dir();
+        plugin_log();
         // SAFETY: loading a CLAP library runs its initialiser; the bundle is our own build.
         let entry = unsafe { PluginEntry::load(bundle) }
             .unwrap_or_else(|e| panic!("cannot load {}: {e}", bundle.display()));
@@ -464,6 +466,18 @@ impl Plugin {
             .unwrap_or_else(|e| panic!("start_processing failed: {e}"));
         self.processor = Some(started);
         self.service_main_thread();
+    }
+
+    /// Deactivates, selects `layout` (through audio-ports-config, which a host may do only
+    /// while the plugin is inactive) and activates again at `sample_rate`: the same instance,
+    /// its parameters kept, as a host does when the project's rate or the track's channels
+    /// change.
+    pub fn reconfigure(&mut self, sample_rate: f64, layout: Layout) {
+        self.deactivate();
+        self.config.sample_rate = sample_rate;
+        self.config.layout = layout;
+        self.select_layout();
+        self.activate();
     }
 
     /// Stops processing and deactivates (the processor goes before the instance).
@@ -662,10 +676,14 @@ impl Plugin {
             .access_handler(|h| h.state_dirty.replace(false))
     }
 
-    /// Messages of error severity the plugin logged through the host so far.
+    /// Messages of error severity the plugin logged through the host so far, plus the error
+    /// lines in this process' plugin log ([`plugin_log_errors`]: nice-plug logs through its
+    /// own logger, not the host's).
     pub fn errors_logged(&self) -> u32 {
-        self.instance
-            .access_shared_handler(|s| s.errors_logged.load(Ordering::SeqCst))
+        let host = self
+            .instance
+            .access_shared_handler(|s| s.errors_logged.load(Ordering::SeqCst));
+        host + plugin_log_errors().len() as u32
     }
 
     /// Processes `input` (one `Vec` per channel, all equally long) in blocks of `block`
@@ -759,7 +777,47 @@ impl Drop for Plugin {
     fn drop(&mut self) {
         // The audio processor must go before the instance, or the plugin is leaked.
         self.deactivate();
+        // Every test checks that no plugin logged an error (unless it failed already).
+        if !std::thread::panicking() {
+            let errors = self.errors_logged();
+            assert!(
+                errors == 0,
+                "the plugin logged {errors} error(s): through the host, or in {}:\n{}",
+                plugin_log().display(),
+                plugin_log_errors().join("\n")
+            );
+        }
     }
+}
+
+/// The environment variable nice-plug's logger (`nice-log`) reads: a file path makes it
+/// append there.
+const NICE_LOG_ENV: &str = "NICE_LOG";
+
+/// The file the plugins of this test process log to: `plugins.log` in its link folder
+/// ([`crate::link::test_link_dir`]), set as `NICE_LOG` before the first bundle loads (nice-plug
+/// sets its logger up once, when the library loads). nice-plug logs through that logger, not
+/// through the host's log extension, so this is where a plugin's `nice_error!` lands.
+pub fn plugin_log() -> &'static Path {
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = crate::link::test_link_dir().join("plugins.log");
+        // SAFETY (edition 2021: safe fn): runs once, inside this OnceLock, before any plugin
+        // of this process is loaded; the test threads read the environment only through std.
+        std::env::set_var(NICE_LOG_ENV, &path);
+        eprintln!("plugin log: {}", path.display());
+        path
+    })
+}
+
+/// The lines of error level in this process' plugin log so far.
+pub fn plugin_log_errors() -> Vec<String> {
+    std::fs::read_to_string(plugin_log())
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(" ERROR "))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The audio thread's part of [`Plugin::run`]: copies each block into the host's buffers,

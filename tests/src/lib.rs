@@ -8,8 +8,8 @@ pub mod link;
 pub mod signal;
 
 pub use bundle::{
-    master_bundle, master_bundle_is_alloc_checked, stems_binary, strip_bundle,
-    strip_bundle_is_alloc_checked,
+    master_bundle, master_bundle_is_alloc_checked, require_alloc_checked_master,
+    require_alloc_checked_strip, stems_binary, strip_bundle, strip_bundle_is_alloc_checked,
 };
 pub use host::{Block, Config, Layout, ParamDesc, Plugin};
 

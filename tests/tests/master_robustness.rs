@@ -8,7 +8,7 @@
 use shared_dsp::demo::programme;
 use stem_tests::host::Block;
 use stem_tests::signal::{all_finite, rms, Noise};
-use stem_tests::{master, master_bundle, master_bundle_is_alloc_checked, Config, Plugin};
+use stem_tests::{master, master_bundle, require_alloc_checked_master, Config, Plugin};
 
 /// Every section on, limiting and compressing.
 const ALL_ON: &[(&str, &str)] = &[
@@ -201,12 +201,7 @@ fn block_size(rng: &mut Noise, max: usize) -> usize {
 
 #[test]
 fn long_automated_run_does_not_allocate() {
-    if !master_bundle_is_alloc_checked() {
-        panic!(
-            "STEM_MASTER_CLAP points at another build: this test needs the harness' own debug \
-             build with assert_process_allocs (unset STEM_MASTER_CLAP)"
-        );
-    }
+    require_alloc_checked_master();
     let bytes = std::fs::read(master_bundle()).expect("read the bundle");
     let marker = b"Memory allocation of ";
     assert!(

@@ -5,11 +5,12 @@
 //!
 //! If the plugin allocates while processing, nice-plug aborts the process
 //! ("memory allocation of N bytes failed" and a backtrace on stderr) and `cargo test`
-//! reports this binary as failed.
+//! reports this binary as failed. With `STEM_STRIP_CLAP` set (another build, without the
+//! check) every test here fails and says why, so a green run means the check ran.
 
 use stem_tests::host::Block;
 use stem_tests::signal::{all_finite, noise, sine, Noise};
-use stem_tests::{strip, strip_bundle, strip_bundle_is_alloc_checked, Config, Plugin};
+use stem_tests::{require_alloc_checked_strip, strip, strip_bundle, Config, Plugin};
 
 /// Every automatable parameter the run moves.
 const AUTOMATED: &[&str] = &[
@@ -116,10 +117,7 @@ fn long_run(plugin: &mut Plugin, seconds: f64, seed: u64) {
 
 #[test]
 fn bundle_is_a_debug_build_with_allocation_checks() {
-    if !strip_bundle_is_alloc_checked() {
-        eprintln!("STEM_STRIP_CLAP is set: not checking how that bundle was built");
-        return;
-    }
+    require_alloc_checked_strip();
     let path = strip_bundle();
     let bytes =
         std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -135,12 +133,14 @@ fn bundle_is_a_debug_build_with_allocation_checks() {
 
 #[test]
 fn thirty_seconds_of_automation_at_48k_without_allocating() {
+    require_alloc_checked_strip();
     let mut plugin = strip(Config::stereo(48_000.0, 4096));
     long_run(&mut plugin, 30.0, 1);
 }
 
 #[test]
 fn automation_at_44k1_and_96k_and_mono_without_allocating() {
+    require_alloc_checked_strip();
     let mut plugin = strip(Config::stereo(44_100.0, 4096));
     long_run(&mut plugin, 8.0, 2);
     let mut plugin = strip(Config::stereo(96_000.0, 4096));

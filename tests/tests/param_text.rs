@@ -69,3 +69,24 @@ fn each_plugin_has_one_host_bypass_parameter() {
         assert!(bypass[0].stepped, "{name}: the bypass is a switch");
     }
 }
+
+/// The README's examples of typing a value ("`1.2k`, `-3 dB`, `4:1`, `35 ms` all parse"), in
+/// the Strip's frequency, gain, ratio and time parameters: each parses, to the value shown.
+#[test]
+fn the_readmes_typed_examples_parse() {
+    let mut plugin = Plugin::instantiate(strip_bundle(), STRIP_ID, Config::default());
+    for (id, typed, shown) in [
+        ("b2_f", "1.2k", "1.2 kHz"),
+        ("b1_g", "-3 dB", "-3.0 dB"),
+        ("c_rat", "4:1", "4.0:1"),
+        ("c_att", "35 ms", "35 ms"),
+    ] {
+        let hash = plugin.info(id).id;
+        let value = plugin
+            .parse_by_hash(hash, typed)
+            .unwrap_or_else(|| panic!("{id}: {typed:?} does not parse"));
+        let text = plugin.text_by_hash(hash, value);
+        println!("{id}: {typed:?} -> {value} -> {text:?}");
+        assert_eq!(text, shown, "{id}: {typed:?} parsed to {value}");
+    }
+}

@@ -1,7 +1,7 @@
 //! State saved from one Stem Strip and loaded into a fresh one gives the same parameters
 //! and the same audio; the host's track name is taken as the stem's name and saved.
 
-use stem_tests::signal::{db, max_abs_diff, noise, sine};
+use stem_tests::signal::{db, max_abs_diff, noise, rms, sine};
 use stem_tests::{strip, strip_inactive, Config, Plugin};
 
 /// Every section moved away from its default, in the parameters' own units.
@@ -156,21 +156,45 @@ fn restored_state_gives_the_same_parameters_and_the_same_output() {
     }
 }
 
+/// Gain (dB) of the left channel at 1 kHz: a -12 dBFS sine for `seconds`, measured over
+/// its second half.
+fn gain_at_1k(plugin: &mut Plugin, rate: f64, seconds: f64) -> f64 {
+    let frames = (seconds * rate) as usize;
+    let tone = sine(1000.0, rate, frames, 0.25, 0.0);
+    let out = plugin.process(&[tone.clone(), tone.clone()], 512);
+    db(rms(&out[0][frames / 2..]) / rms(&tone[frames / 2..]))
+}
+
+/// A state (bell 2 on, +6 dB at 1 kHz, Q 1) loaded into an instance that is processing: the
+/// parameters read it back, and the audio that follows has the bell (+6 dB at 1 kHz) where
+/// it had none before.
 #[test]
 fn state_loaded_while_processing_takes_effect() {
     let rate = 48_000.0;
     let mut source = strip(Config::stereo(rate, 512));
     source.set_text("b2_on", "On");
+    source.set_text("b2_f", "1000 Hz");
     source.set_text("b2_g", "6 dB");
+    source.set_text("b2_q", "1");
     source.process(&vec![vec![0.0; 512]; 2], 512);
     let state = source.save_state();
 
     let mut target = strip(Config::stereo(rate, 512));
-    target.process(&program(rate, 4096), 512);
+    let before = gain_at_1k(&mut target, rate, 0.5);
     assert_eq!(target.text("b2_g"), "0.0 dB");
+    assert!(
+        before.abs() < 0.01,
+        "default settings: {before:+.3} dB at 1 kHz"
+    );
     target.load_state(&state);
     assert_eq!(target.text("b2_g"), "+6.0 dB");
     assert_eq!(target.value("b2_on"), 1.0);
+    let after = gain_at_1k(&mut target, rate, 0.5);
+    println!("1 kHz gain: {before:+.4} dB before the load, {after:+.4} dB after");
+    assert!(
+        (after - 6.0).abs() <= 0.1,
+        "after loading a +6 dB bell at 1 kHz: {after:+.3} dB at 1 kHz"
+    );
 }
 
 #[test]

@@ -91,6 +91,26 @@ pub fn s2v_number_with_unit(units: &'static [&'static str]) -> StringToValue {
     })
 }
 
+/// Parses a frequency as people type it: "1.2k", "1.2 kHz", "1200", "1200 Hz" (any case);
+/// anything else as nice-plug's Hz-then-kHz parser reads it (note names such as "A4").
+// NOTE: nice-plug's parser alone reads "1.2k" as 1.2 Hz: it multiplies by 1000 only for a
+// "kHz" suffix, and the README promises that "1.2k" works.
+pub fn s2v_hz() -> StringToValue {
+    let fallback = formatters::s2v_f32_hz_then_khz();
+    Arc::new(move |s| {
+        let lower = s.trim().to_ascii_lowercase();
+        let t = lower.strip_suffix("hz").unwrap_or(&lower).trim_end();
+        let (number, scale) = match t.strip_suffix('k') {
+            Some(n) => (n.trim_end(), 1000.0),
+            None => (t, 1.0),
+        };
+        match number.parse::<f32>() {
+            Ok(v) if v.is_finite() => Some(v * scale),
+            _ => fallback(s),
+        }
+    })
+}
+
 /// Formats milliseconds: two decimals below 10 ms, none above.
 pub fn v2s_ms() -> ValueToString {
     Arc::new(|v| {
@@ -157,7 +177,7 @@ pub fn db_param(name: &str, default: f32, range: FloatRange) -> FloatParam {
 pub fn hz_param(name: &str, default: f32) -> FloatParam {
     float(name, default, freq_range())
         .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
-        .with_string_to_value(formatters::s2v_f32_hz_then_khz())
+        .with_string_to_value(s2v_hz())
 }
 
 /// A fraction from 0 to `max` (1.0 = 100 %), shown as a whole percentage.
