@@ -328,7 +328,7 @@ impl Equalizer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::tests::sine_amplitude;
+    use crate::meters::sine_amplitude;
     use approx::assert_abs_diff_eq;
     use std::f64::consts::PI;
 

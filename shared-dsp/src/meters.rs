@@ -1,6 +1,19 @@
 //! Level meters that `ebur128` does not provide: RMS and stereo correlation over the last
 //! 400 ms (four 100 ms blocks, the same grid as momentary loudness).
 
+/// Amplitude of the `freq_hz` component of `x`, by correlation with a sine and a cosine: the
+/// measurement the tests read a filter's or a plugin's response with. Exact for a sine of a
+/// whole number of periods in `x`; other whole-period tones in `x` do not leak into it.
+pub fn sine_amplitude(x: &[f32], sample_rate_hz: f32, freq_hz: f32) -> f64 {
+    let (mut s, mut c) = (0.0f64, 0.0f64);
+    for (n, &v) in x.iter().enumerate() {
+        let ph = std::f64::consts::TAU * freq_hz as f64 * n as f64 / sample_rate_hz as f64;
+        s += v as f64 * ph.sin();
+        c += v as f64 * ph.cos();
+    }
+    2.0 * (s * s + c * c).sqrt() / x.len() as f64
+}
+
 /// Number of 100 ms blocks the meters average over.
 const BLOCKS: usize = 4;
 

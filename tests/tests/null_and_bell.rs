@@ -2,6 +2,7 @@
 //! bell at 1 kHz raises a 1 kHz sine by 6 dB and has its analog prototype's shape, and the
 //! Strip adds no latency.
 
+use shared_dsp::meters::sine_amplitude;
 use stem_tests::signal::{db, max_abs_diff, noise, rms, sine};
 use stem_tests::{strip, Config, Plugin};
 
@@ -172,29 +173,17 @@ fn multitone_gains_db(plugin: &mut Plugin, freqs: &[f64]) -> Vec<Vec<f64>> {
     let input = vec![tones; channels];
     let output = plugin.process(&input, 512);
     let from = frames - rate as usize;
+    let amplitude = |x: &[f32], f: f64| sine_amplitude(x, rate as f32, f as f32);
     freqs
         .iter()
         .map(|&f| {
             output
                 .iter()
                 .zip(&input)
-                .map(|(o, i)| {
-                    db(amplitude_at(&o[from..], f, rate) / amplitude_at(&i[from..], f, rate))
-                })
+                .map(|(o, i)| db(amplitude(&o[from..], f) / amplitude(&i[from..], f)))
                 .collect()
         })
         .collect()
-}
-
-/// Amplitude of the `f` component of `x` (a whole number of its periods long).
-fn amplitude_at(x: &[f32], f: f64, rate: f64) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for (n, &v) in x.iter().enumerate() {
-        let phase = std::f64::consts::TAU * f * n as f64 / rate;
-        s += v as f64 * phase.sin();
-        c += v as f64 * phase.cos();
-    }
-    2.0 * (s * s + c * c).sqrt() / x.len() as f64
 }
 
 /// "The Strip adds no latency": it reports none, and an impulse comes out at once with every

@@ -1,4 +1,5 @@
 use super::*;
+use crate::meters::sine_amplitude;
 use approx::assert_abs_diff_eq;
 
 fn log_grid(lo: f32, hi: f32, n: usize) -> Vec<f32> {
@@ -128,17 +129,6 @@ fn boost_and_cut_mirror() {
             epsilon = 1e-3
         );
     }
-}
-
-/// Amplitude of the `freq_hz` component of `x` (a whole number of periods long).
-pub(crate) fn sine_amplitude(x: &[f32], sample_rate_hz: f32, freq_hz: f32) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for (n, &v) in x.iter().enumerate() {
-        let ph = 2.0 * PI * freq_hz as f64 * n as f64 / sample_rate_hz as f64;
-        s += v as f64 * ph.sin();
-        c += v as f64 * ph.cos();
-    }
-    2.0 * (s * s + c * c).sqrt() / x.len() as f64
 }
 
 #[test]
