@@ -234,7 +234,12 @@ pub fn read(path: &Path) -> Result<Audio, InputError> {
             return Err(InputError::TooManyChannels(path.to_owned(), planes.len()));
         }
         if channels.is_empty() {
-            channels = vec![Vec::with_capacity(declared.unwrap_or(0) as usize); planes.len()];
+            // NOTE: not `vec![Vec::with_capacity(n); k]`: its clones have no capacity, so all
+            // but one channel grew by doubling (copies and page faults of twice the memory).
+            let frames = declared.unwrap_or(0) as usize;
+            channels = (0..planes.len())
+                .map(|_| Vec::with_capacity(frames))
+                .collect();
         }
         for (dst, src) in channels.iter_mut().zip(&planes) {
             dst.extend_from_slice(&src[..buf.frames()]);

@@ -268,21 +268,14 @@ pub fn check(
     // Read and measure every file in parallel; the first unusable one (in input order,
     // the mix last) is the error.
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).chain(mix).collect();
-    // NOTE: a thread per file (up to 16), as ffmpeg reads each input on a thread of its
-    // own: a read waits on the page cache and page faults as much as it decodes, and on a
-    // busy machine the files are then not read two at a time behind everyone else's work.
-    let read_one = |p: &&Path| -> Result<(Audio, Figures), InputError> {
-        let a = audio::read(p)?;
-        let f = measure::measure(&a.channels, a.sample_rate_hz, &settings);
-        Ok((a, f))
-    };
-    let read: Vec<Result<(Audio, Figures), InputError>> = match rayon::ThreadPoolBuilder::new()
-        .num_threads(paths.len().clamp(1, 16))
-        .build()
-    {
-        Ok(pool) => pool.install(|| paths.par_iter().map(read_one).collect()),
-        Err(_) => paths.par_iter().map(read_one).collect(),
-    };
+    let read: Vec<Result<(Audio, Figures), InputError>> = paths
+        .par_iter()
+        .map(|p| {
+            let a = audio::read(p)?;
+            let f = measure::measure(&a.channels, a.sample_rate_hz, &settings);
+            Ok((a, f))
+        })
+        .collect();
     let mut audios = Vec::with_capacity(read.len());
     let mut stems = Vec::with_capacity(read.len());
     for r in read {
@@ -310,38 +303,44 @@ pub fn check(
     }
     analyze::conform(&mut audios, rate, &mut notices).map_err(Failure::Output)?;
     let sum = sum(&audios);
-    let sum_figures = measure::measure(&sum, rate, &settings);
     let naming = names::read(files, roles);
     let mix = match mix_read {
-        Some((mut mix_audio, mix_stem)) => {
-            if mix_audio.sample_rate_hz != rate {
-                notices.push(format!(
-                    "{}: {} Hz resampled to the stems' {} Hz for the null test",
-                    mix_audio.path.display(),
-                    mix_audio.sample_rate_hz,
-                    rate
-                ));
-                mix_audio = audio::resample(&mix_audio, rate).map_err(Failure::Output)?;
-            }
-            let stem_channels: Vec<&[Vec<f32>]> =
-                audios.iter().map(|a| a.channels.as_slice()).collect();
-            let names: Vec<&str> = stems.iter().map(|s| s.name.as_str()).collect();
-            let test = null::null_test(
-                &sum,
-                &mix_audio.channels,
-                &stem_channels,
-                &names,
-                rate,
-                &NullSettings {
-                    max_offset_s: limits.max_offset,
-                    residual_max_db: limits.residual_max,
-                    gain_tolerance_db: limits.gain_tolerance,
-                },
-            );
-            Some((mix_stem, test))
+        Some((mix_audio, mix_stem)) if mix_audio.sample_rate_hz != rate => {
+            notices.push(format!(
+                "{}: {} Hz resampled to the stems' {} Hz for the null test",
+                mix_audio.path.display(),
+                mix_audio.sample_rate_hz,
+                rate
+            ));
+            let converted = audio::resample(&mix_audio, rate).map_err(Failure::Output)?;
+            Some((converted, mix_stem))
         }
-        None => None,
+        other => other,
     };
+    let stem_channels: Vec<&[Vec<f32>]> = audios.iter().map(|a| a.channels.as_slice()).collect();
+    let names: Vec<&str> = stems.iter().map(|s| s.name.as_str()).collect();
+    let null_settings = NullSettings {
+        max_offset_s: limits.max_offset,
+        residual_max_db: limits.residual_max,
+        gain_tolerance_db: limits.gain_tolerance,
+    };
+    // The sum's figures and the null test side by side.
+    let (sum_figures, test) = rayon::join(
+        || measure::measure(&sum, rate, &settings),
+        || {
+            mix.as_ref().map(|(mix_audio, _)| {
+                null::null_test(
+                    &sum,
+                    &mix_audio.channels,
+                    &stem_channels,
+                    &names,
+                    rate,
+                    &null_settings,
+                )
+            })
+        },
+    );
+    let mix = mix.zip(test).map(|((_, stem), test)| (stem, test));
     let mut report = Report {
         rate_hz: rate,
         stems,

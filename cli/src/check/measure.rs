@@ -103,9 +103,38 @@ pub fn measure(channels: &[Vec<f32>], rate_hz: u32, settings: &MeasureSettings) 
         frames,
         ..Figures::default()
     };
-    for ch in channels {
-        let scan = scan_channel(ch, floor, settings.clip_run.max(1));
-        f.sample_peak = f.sample_peak.max(scan.figures.peak);
+    // One pass, block by block while each block is in cache: per channel its peak, sum and
+    // sum of squares, for a pair the cross terms, and each block's peak (for the true peak).
+    let n = frames.max(1) as f64;
+    let mut sums = vec![[0.0f64; 2]; channels.len()];
+    let mut peaks = vec![0.0f32; channels.len()];
+    let mut joint = [0.0f64; 3];
+    let mut block_peaks = Vec::with_capacity(frames.div_ceil(TP_BLOCK));
+    for start in (0..frames).step_by(TP_BLOCK) {
+        let range = start..(start + TP_BLOCK).min(frames);
+        let mut block_peak = 0.0f32;
+        for (c, ch) in channels.iter().enumerate() {
+            let x = &ch[range.clone()];
+            let p = peak(x);
+            block_peak = block_peak.max(p);
+            peaks[c] = peaks[c].max(p);
+            let [s, q] = lane_sums(x, x, |a, _| [a, a * a]);
+            sums[c][0] += s;
+            sums[c][1] += q;
+        }
+        if let [l, r] = channels {
+            let terms = lane_sums(&l[range.clone()], &r[range], |a, b| {
+                [a * b, (a - b) * (a - b), (a + b) * (a + b)]
+            });
+            for (j, t) in joint.iter_mut().zip(terms) {
+                *j += t;
+            }
+        }
+        block_peaks.push(block_peak);
+    }
+    for (c, ch) in channels.iter().enumerate() {
+        let scan = scan_channel(ch, peaks[c], floor, settings.clip_run.max(1));
+        f.sample_peak = f.sample_peak.max(peaks[c]);
         f.clip_runs += scan.clip_runs;
         f.clipped_samples += scan.clipped_samples;
         f.first_clip = earliest(f.first_clip, scan.first_clip);
@@ -114,15 +143,17 @@ pub fn measure(channels: &[Vec<f32>], rate_hz: u32, settings: &MeasureSettings) 
         f.start = earliest(f.start, scan.start);
         f.end = f.end.max(scan.end);
         f.tail_peak = f.tail_peak.max(peak(&ch[frames - tail.min(frames)..]));
-        f.channels.push(scan.figures);
+        f.channels.push(ChannelFigures {
+            peak: peaks[c],
+            mean: sums[c][0] / n,
+            power: sums[c][1] / n,
+        });
     }
-    f.true_peak = true_peak(channels, rate_hz, f.sample_peak);
-    if let [l, r] = channels {
+    f.true_peak = true_peak(channels, rate_hz, f.sample_peak, &block_peaks);
+    if let [_, _] = channels {
         let audible = f.channels.iter().all(|c| c.peak >= floor);
         if audible {
-            let [lr, side, mid] =
-                lane_sums(l, r, |a, b| [a * b, (a - b) * (a - b), (a + b) * (a + b)]);
-            let n = frames.max(1) as f64;
+            let [lr, side, mid] = joint;
             let (pl, pr) = (f.channels[0].power * n, f.channels[1].power * n);
             f.correlation = Some(if pl > 0.0 && pr > 0.0 {
                 lr / (pl * pr).sqrt()
@@ -140,31 +171,24 @@ pub fn measure(channels: &[Vec<f32>], rate_hz: u32, settings: &MeasureSettings) 
     f
 }
 
-/// Blocks the true peak is measured in, frames.
+/// Blocks the figures and the true peak are measured in, frames.
 const TP_BLOCK: usize = 4096;
 
-/// The true peak of `channels` (linear; at least `sample_peak`): the meter runs over blocks
-/// loudest first, each primed with the samples before it, and stops at the first block whose
-/// samples times the meter's overshoot bound cannot exceed the peak found so far. It reads
-/// what one pass over everything reads (`shared_dsp`'s test
+/// The true peak of `channels` (linear; at least `sample_peak`), from the peaks of its
+/// [`TP_BLOCK`]-frame blocks: the meter runs over the blocks loudest first, each primed with
+/// the samples before it, and stops at the first block whose samples (and those before it)
+/// times the meter's overshoot bound cannot exceed the peak found so far. It reads what one
+/// pass over everything reads (`shared_dsp`'s test
 /// `blocks_measured_out_of_order_read_what_one_pass_reads`), usually on a fraction of it.
-fn true_peak(channels: &[Vec<f32>], rate_hz: u32, sample_peak: f32) -> f32 {
+fn true_peak(channels: &[Vec<f32>], rate_hz: u32, sample_peak: f32, block_peaks: &[f32]) -> f32 {
     let mut meter = TruePeakMeter::new(rate_hz as f32);
     // A little over the bound: the meter's own rounding.
     let bound = meter.overshoot_bound() * (1.0 + 1e-5);
     let frames = channels.first().map_or(0, Vec::len);
     let history = TruePeakMeter::HISTORY;
-    let mut blocks: Vec<(usize, f32)> = (0..frames.div_ceil(TP_BLOCK))
-        .map(|b| {
-            let (a, e) = (
-                (b * TP_BLOCK).saturating_sub(history),
-                ((b + 1) * TP_BLOCK).min(frames),
-            );
-            (
-                b,
-                channels.iter().map(|c| peak(&c[a..e])).fold(0.0, f32::max),
-            )
-        })
+    // A block's points also read the end of the block before it.
+    let mut blocks: Vec<(usize, f32)> = (0..block_peaks.len())
+        .map(|b| (b, block_peaks[b].max(block_peaks[b.saturating_sub(1)])))
         .collect();
     blocks.sort_by(|x, y| y.1.total_cmp(&x.1));
     let mut tp = sample_peak;
@@ -228,7 +252,6 @@ fn lane_sums<const K: usize>(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> [f32;
 }
 
 struct ChannelScan {
-    figures: ChannelFigures,
     clip_runs: u64,
     clipped_samples: u64,
     first_clip: Option<usize>,
@@ -238,27 +261,17 @@ struct ChannelScan {
     end: Option<usize>,
 }
 
-/// One pass over a channel: sums for the mean and power, runs of equal full-scale samples,
-/// overs, and the first and last samples above `floor`.
-fn scan_channel(x: &[f32], floor: f32, clip_run: usize) -> ChannelScan {
-    let p = peak(x);
-    let start = x.iter().position(|v| v.abs() >= floor);
-    let end = x.iter().rposition(|v| v.abs() >= floor).map(|i| i + 1);
-    let [sum, sum_sq] = lane_sums(x, x, |a, _| [a, a * a]);
-    let n = x.len().max(1) as f64;
+/// Where a channel (whose peak is `p`) starts and ends above `floor`, and, when it reaches
+/// full scale, its runs of equal full-scale samples and its overs.
+fn scan_channel(x: &[f32], p: f32, floor: f32, clip_run: usize) -> ChannelScan {
     let mut scan = ChannelScan {
-        figures: ChannelFigures {
-            peak: p,
-            mean: sum / n,
-            power: sum_sq / n,
-        },
         clip_runs: 0,
         clipped_samples: 0,
         first_clip: None,
         overs: 0,
         first_over: None,
-        start,
-        end,
+        start: x.iter().position(|v| v.abs() >= floor),
+        end: x.iter().rposition(|v| v.abs() >= floor).map(|i| i + 1),
     };
     if p < FULL_SCALE {
         return scan;

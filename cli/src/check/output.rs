@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::measure::{linear_to_db, Figures};
-use super::null::NullTest;
+use super::null::{NullTest, RESIDUAL_FLOOR_DB};
 use super::rules::{bit_depth, CheckResult};
 use super::{Report, Stem};
 
@@ -195,17 +195,38 @@ fn null_text(s: &mut String, mix: &Stem, t: &NullTest) {
         "  gain      {:+.2} dB (the mix against the sum)",
         t.gain_db
     );
-    let _ = writeln!(
-        s,
-        "  residual  {:.1} dB against the mix, after alignment",
-        t.residual_db
-    );
-    if let Some(w) = &t.worst {
+    if t.residual_db <= RESIDUAL_FLOOR_DB {
         let _ = writeln!(
             s,
-            "  worst     {:.2} s to {:.2} s: {:.1} dB",
-            w.start_s, w.end_s, w.residual_db
+            "  residual  none: the aligned sum is the mix, sample for sample"
         );
+    } else {
+        let _ = writeln!(
+            s,
+            "  residual  {:.1} dB against the mix, after alignment",
+            t.residual_db
+        );
+    }
+    match (&t.worst, t.sections.is_empty()) {
+        (Some(w), false) => {
+            let _ = writeln!(
+                s,
+                "  worst     {:.2} s to {:.2} s: {:.1} dB ({} stretch{} over the limit)",
+                w.start_s,
+                w.end_s,
+                w.residual_db,
+                t.sections.len(),
+                if t.sections.len() == 1 { "" } else { "es" }
+            );
+        }
+        (Some(w), true) if w.residual_db > RESIDUAL_FLOOR_DB => {
+            let _ = writeln!(
+                s,
+                "  worst     {:.2} s to {:.2} s: {:.1} dB (nothing over the limit)",
+                w.start_s, w.end_s, w.residual_db
+            );
+        }
+        _ => {}
     }
     let _ = writeln!(s, "  residual per second, dB against the mix:");
     for (row, chunk) in t.timeline_db.chunks(10).enumerate() {

@@ -121,10 +121,14 @@ pub(super) fn hints(
             push(
                 &mut hints,
                 HintKind::Nulls,
-                format!(
-                    "the stems null against the mix: the residual is {:.1} dB below it",
-                    -t.residual_db
-                ),
+                if t.residual_db <= super::RESIDUAL_FLOOR_DB {
+                    "the stems null against the mix exactly".to_owned()
+                } else {
+                    format!(
+                        "the stems null against the mix: the residual is {:.1} dB below it",
+                        -t.residual_db
+                    )
+                },
             );
         }
         return hints;
