@@ -1,6 +1,6 @@
 //! Reading stem files: WAV (16/24/32-bit integer, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE),
 //! FLAC and AIFF through `symphonia`, mono or stereo, into planar `f32`; matching sample
-//! rates with `rubato`; writing WAV with `hound` through a temporary file and a rename, so no
+//! rates with `rubato`; writing WAV (24-bit or float) through a temporary file and a rename, so no
 //! half-written file is ever left behind.
 //!
 //! Bad input is refused with an [`InputError`] that names the file, says what is wrong and
@@ -343,8 +343,29 @@ pub fn resample(audio: &Audio, rate: u32) -> anyhow::Result<Audio> {
     })
 }
 
+/// Temporary files [`write_atomically`] is writing now: what an interrupt removes.
+static WRITING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn writing() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    WRITING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// On Ctrl-C (SIGINT, or the console's break on Windows), removes the temporary file being
+/// written, if any, says so and exits with code 130: an interrupted run leaves no file
+/// behind, whole or partial. Call once, at the start of a command that writes.
+pub fn clean_up_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        for tmp in writing().drain(..) {
+            let _ = std::fs::remove_file(tmp);
+        }
+        eprintln!("interrupted: no output written");
+        std::process::exit(130);
+    });
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// failure leaves no partial file (and an existing file untouched).
+/// failure (or Ctrl-C, see [`clean_up_on_interrupt`]) leaves no partial file, and an
+/// existing file untouched.
 pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut File) -> anyhow::Result<()>,
@@ -358,6 +379,7 @@ pub fn write_atomically(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    writing().push(tmp.clone());
     let result = (|| {
         let mut f = File::create(&tmp).map_err(|e| {
             anyhow::anyhow!(
@@ -374,6 +396,7 @@ pub fn write_atomically(
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    writing().retain(|p| *p != tmp);
     result
 }
 
@@ -392,6 +415,89 @@ pub fn write_wav(path: &Path, rate: u32, channels: &[&[f32]]) -> anyhow::Result<
     write_wav_as(path, rate, channels, WavFormat::Int24).map(|_| ())
 }
 
+impl WavFormat {
+    /// Bytes per sample.
+    pub fn bytes(self) -> usize {
+        match self {
+            WavFormat::Int24 => 3,
+            WavFormat::Float32 => 4,
+        }
+    }
+}
+
+/// Appends planar `channels` (equally long) to `out` as interleaved little-endian samples in
+/// `format` (24-bit: full scale 2^23, rounded, clipped beyond it); returns how many samples
+/// were clipped.
+pub fn encode_wav_data(channels: &[&[f32]], format: WavFormat, out: &mut Vec<u8>) -> u64 {
+    let frames = channels.first().map_or(0, |c| c.len());
+    out.reserve(frames * channels.len() * format.bytes());
+    let mut clipped = 0u64;
+    for i in 0..frames {
+        for c in channels {
+            match format {
+                WavFormat::Int24 => {
+                    // Rounded to nearest (ties to even) without a libm call: adding and
+                    // taking away 1.5 x 2^52 leaves no fraction bits.
+                    const SHIFT: f64 = 6_755_399_441_055_744.0;
+                    let x = (f64::from(c[i]) * 8_388_608.0 + SHIFT) - SHIFT;
+                    let v = x.clamp(-8_388_608.0, 8_388_607.0);
+                    clipped += u64::from(v != x);
+                    out.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
+                }
+                WavFormat::Float32 => out.extend_from_slice(&c[i].to_le_bytes()),
+            }
+        }
+    }
+    clipped
+}
+
+/// Writes a WAV file (WAVE_FORMAT_EXTENSIBLE, as for any format past 16 bits) of
+/// `num_channels` at `rate` whose interleaved samples `data` holds in `format`, atomically.
+pub fn write_wav_data(
+    path: &Path,
+    rate: u32,
+    num_channels: usize,
+    format: WavFormat,
+    data: &[u8],
+) -> anyhow::Result<()> {
+    let ch = num_channels as u16;
+    let bits = 8 * format.bytes() as u16;
+    let block_align = ch * format.bytes() as u16;
+    // KSDATAFORMAT_SUBTYPE_PCM or _IEEE_FLOAT.
+    let subformat: u32 = match format {
+        WavFormat::Int24 => 1,
+        WavFormat::Float32 => 3,
+    };
+    let mask: u32 = if num_channels == 1 { 0x4 } else { 0x3 };
+    let mut header = Vec::with_capacity(68);
+    let riff_len = u32::try_from(4 + (8 + 40) + 8 + data.len())
+        .map_err(|_| anyhow::anyhow!("{}: over 4 GB, too long for a WAV file", path.display()))?;
+    header.extend_from_slice(b"RIFF");
+    header.extend_from_slice(&riff_len.to_le_bytes());
+    header.extend_from_slice(b"WAVEfmt ");
+    header.extend_from_slice(&40u32.to_le_bytes());
+    header.extend_from_slice(&0xFFFEu16.to_le_bytes());
+    header.extend_from_slice(&ch.to_le_bytes());
+    header.extend_from_slice(&rate.to_le_bytes());
+    header.extend_from_slice(&(rate * u32::from(block_align)).to_le_bytes());
+    header.extend_from_slice(&block_align.to_le_bytes());
+    header.extend_from_slice(&bits.to_le_bytes());
+    header.extend_from_slice(&22u16.to_le_bytes());
+    header.extend_from_slice(&bits.to_le_bytes());
+    header.extend_from_slice(&mask.to_le_bytes());
+    header.extend_from_slice(&subformat.to_le_bytes());
+    header.extend_from_slice(&[
+        0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
+    ]);
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    write_atomically(path, |f| {
+        f.write_all(&header)?;
+        f.write_all(data)?;
+        Ok(())
+    })
+}
+
 /// Writes planar `f32` (one or two channels) as a WAV at `rate` in `format`, atomically;
 /// returns how many samples were clipped (beyond full scale in a 24-bit file).
 pub fn write_wav_as(
@@ -400,36 +506,8 @@ pub fn write_wav_as(
     channels: &[&[f32]],
     format: WavFormat,
 ) -> anyhow::Result<u64> {
-    let mut clipped = 0u64;
-    write_atomically(path, |f| {
-        let (bits, sample_format) = match format {
-            WavFormat::Int24 => (24, hound::SampleFormat::Int),
-            WavFormat::Float32 => (32, hound::SampleFormat::Float),
-        };
-        let spec = hound::WavSpec {
-            channels: channels.len() as u16,
-            sample_rate: rate,
-            bits_per_sample: bits,
-            sample_format,
-        };
-        let mut w = hound::WavWriter::new(std::io::BufWriter::new(f), spec)?;
-        let frames = channels.first().map_or(0, |c| c.len());
-        for i in 0..frames {
-            for c in channels {
-                match format {
-                    WavFormat::Int24 => {
-                        let x = (f64::from(c[i]) * 8_388_608.0).round();
-                        if !(-8_388_608.0..=8_388_607.0).contains(&x) {
-                            clipped += 1;
-                        }
-                        w.write_sample(x.clamp(-8_388_608.0, 8_388_607.0) as i32)?;
-                    }
-                    WavFormat::Float32 => w.write_sample(c[i])?,
-                }
-            }
-        }
-        w.finalize()?;
-        Ok(())
-    })?;
+    let mut data = Vec::new();
+    let clipped = encode_wav_data(channels, format, &mut data);
+    write_wav_data(path, rate, channels.len(), format, &data)?;
     Ok(clipped)
 }

@@ -125,6 +125,7 @@ impl From<AnalyseError> for Failure {
 
 /// Runs `stems render`.
 pub fn run(args: RenderArgs) -> ExitCode {
+    audio::clean_up_on_interrupt();
     match render(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
@@ -242,9 +243,13 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
             (t.unwrap_or(st), c.unwrap_or(sc), TargetName::Custom)
         }
     };
-    let mut master_settings = session.master_settings(ceiling_dbtp);
-    master_settings.dither = mix::dither_for(args.float);
+    let master_settings = session.master_settings(ceiling_dbtp);
     let learn_to = session.learn().then_some(target_lufs);
+    let format = if args.float {
+        WavFormat::Float32
+    } else {
+        WavFormat::Int24
+    };
 
     let progress = analyze::progress_bar(files.len() as u64, args.quiet);
     let mut matched = analyze::read_matched(&files, &progress)?;
@@ -254,33 +259,30 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
         }
     }
     let (rate, frames) = (matched.rate, matched.frames);
-    let passes = if learn_to.is_some() { 2 } else { 1 };
-    let latency = mix::latency(rate, &master_settings);
     progress.set_position(0);
-    progress.set_length((frames * plans.len() + (frames + latency) * passes) as u64);
-    progress.set_message("strips");
+    progress.set_length(mix::work_frames(plans.len(), frames, learn_to.is_some()));
+    progress.set_message("rendering");
     let mut stems: Vec<Vec<Vec<f32>>> = matched
         .audios
         .iter_mut()
         .map(|a| std::mem::take(&mut a.channels))
         .collect();
     let strip_settings: Vec<_> = plans.iter().map(|p| p.settings).collect();
-    mix::run_strips(&mut stems, &strip_settings, rate, &progress);
-    progress.set_message("master");
-    let sum = mix::sum(&stems, frames, latency);
-    let mastered = mix::master(sum, rate, &master_settings, learn_to, &progress);
+    let mastered = mix::render(
+        &mut stems,
+        &strip_settings,
+        rate,
+        &master_settings,
+        learn_to,
+        format,
+        &progress,
+    );
     progress.finish_and_clear();
-
-    let format = if args.float {
-        WavFormat::Float32
-    } else {
-        WavFormat::Int24
-    };
+    audio::write_wav_data(output, rate, 2, format, &mastered.encoded).map_err(Failure::Output)?;
     let [left, right] = &mastered.output;
-    let clipped =
-        audio::write_wav_as(output, rate, &[left, right], format).map_err(Failure::Output)?;
     if !args.quiet {
         eprintln!("wrote {}", output.display());
+        let clipped = mastered.figures.clipped;
         if clipped > 0 {
             eprintln!(
                 "notice: {clipped} samples were over full scale and clipped in the 24-bit file \
@@ -317,9 +319,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
         target_lufs,
         ceiling_dbtp,
         target_name,
-        target_gain_db: mastered
-            .learned
-            .map_or(master_settings.target_gain_db, |l| l.gain_db),
+        target_gain_db: mastered.target_gain_db,
         mastered: &mastered,
         plans: &plans,
     };
@@ -431,7 +431,7 @@ impl Summary<'_> {
 
     fn text(&self) -> String {
         use std::fmt::Write;
-        let m = &self.mastered.meters;
+        let m = &self.mastered.figures;
         let mut s = String::new();
         let _ = writeln!(
             s,
@@ -477,11 +477,7 @@ impl Summary<'_> {
             }
         }
         let _ = writeln!(s, "Integrated:      {}", db_text(m.integrated_lufs, "LUFS"));
-        let _ = writeln!(
-            s,
-            "True peak:       {}",
-            db_text(m.max_true_peak_db, "dBTP")
-        );
+        let _ = writeln!(s, "True peak:       {}", db_text(m.true_peak_db, "dBTP"));
         let _ = writeln!(s, "Loudness range:  {:.1} LU", m.loudness_range_lu);
         s
     }
@@ -491,7 +487,7 @@ impl Summary<'_> {
         master: &analyze::engine::StemFigures,
         analysis: analyze::json::Document,
     ) -> RenderJson {
-        let m = &self.mastered.meters;
+        let m = &self.mastered.figures;
         let finite = |v: f32| (v.is_finite() && v > -150.0).then_some(v);
         RenderJson {
             schema: "stem-suite/render",
@@ -511,9 +507,9 @@ impl Summary<'_> {
                 gain_db: l.gain_db,
             }),
             integrated_lufs: finite(m.integrated_lufs),
-            max_true_peak_dbtp: m.max_true_peak_db,
+            max_true_peak_dbtp: m.true_peak_db,
             loudness_range_lu: m.loudness_range_lu,
-            plr_db: m.plr_db,
+            plr_db: m.true_peak_db - m.integrated_lufs,
             stems: self
                 .plans
                 .iter()

@@ -221,6 +221,8 @@ pub struct MasterChain {
     spectrum: BandSpectrum,
     /// The learn pass's meters and shadow limiter (`None` where the meters cannot run).
     learner: Option<learn::Learner>,
+    /// Whether the output's loudness and spectrum are measured ([`MasterChain::set_output_meters`]).
+    output_meters: bool,
     input_peak: f32,
     output_peak: f32,
     max_true_peak_db: f32,
@@ -275,6 +277,7 @@ impl MasterChain {
             loudness,
             spectrum: BandSpectrum::new(sample_rate_hz),
             learner,
+            output_meters: true,
             input_peak: 0.0,
             output_peak: 0.0,
             max_true_peak_db: f32::NEG_INFINITY,
@@ -596,13 +599,23 @@ impl MasterChain {
         let peak = crate::frames::peak_magnitude(left)
             .max(right.map_or(0.0, crate::frames::peak_magnitude));
         self.output_peak = self.output_peak.max(peak);
-        if let Some(m) = self.loudness.as_mut() {
-            m.process(left, right);
+        if self.output_meters {
+            if let Some(m) = self.loudness.as_mut() {
+                m.process(left, right);
+            }
+            self.spectrum.process(left, right);
         }
-        self.spectrum.process(left, right);
         if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
             l.output(left, right);
         }
+    }
+
+    /// Switches the output's loudness meters and band spectrum on (the default) or off. Off,
+    /// the audio and a learn pass are the same, and the loudness figures of
+    /// [`MasterChain::take_meters`] and the spectrum stand still: for offline rendering,
+    /// which measures the output elsewhere or not at all. Does not allocate.
+    pub fn set_output_meters(&mut self, on: bool) {
+        self.output_meters = on;
     }
 
     /// The output's band powers (dB, 400 ms smoothed) of the left (`ch` 0) or right channel.

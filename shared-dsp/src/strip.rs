@@ -123,6 +123,8 @@ pub struct Strip {
     snapshot_interval: usize,
     since_snapshot: usize,
     snapshot_due: bool,
+    /// Whether the output is analysed (see [`Strip::set_analysis`]).
+    analysis: bool,
     input_peak: f32,
     output_peak: f32,
     gui_gain_reduction_db: f32,
@@ -170,6 +172,7 @@ impl Strip {
             snapshot_interval: ((SNAPSHOT_SECONDS * sample_rate_hz) as usize).max(1),
             since_snapshot: 0,
             snapshot_due: false,
+            analysis: true,
             input_peak: 0.0,
             output_peak: 0.0,
             gui_gain_reduction_db: 0.0,
@@ -291,8 +294,18 @@ impl Strip {
             self.process_chunk(l, r);
             start += take;
         }
-        let right = right.as_deref().filter(|_| stereo).map(|r| &r[..len]);
-        self.analyse(&left[..len], right);
+        if self.analysis {
+            let right = right.as_deref().filter(|_| stereo).map(|r| &r[..len]);
+            self.analyse(&left[..len], right);
+        }
+    }
+
+    /// Switches the analysis of the output (loudness, peaks, RMS, correlation, spectrum) on
+    /// (the default) or off. Off, the audio is the same and the meters and snapshots stand
+    /// still: for offline rendering, where nobody reads them (the analysis is more than half
+    /// of the Strip's time). Does not allocate.
+    pub fn set_analysis(&mut self, on: bool) {
+        self.analysis = on;
     }
 
     /// Processes samples that lie within one control period: trim into stereo frames, then
