@@ -61,6 +61,32 @@ const DITHER_SEED: u64 = 0x2545_F491_4F6C_DD1D;
 /// Length of the bypass crossfade, seconds.
 pub const BYPASS_FADE_SECONDS: f32 = 0.01;
 
+/// A delivery standard's loudness target: what the Stem Master's Target presets and
+/// `stems render --preset` offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetPreset {
+    /// Spotify, YouTube, Tidal, Amazon: -14 LUFS, -1 dBTP.
+    Streaming,
+    /// Apple Music: -16 LUFS, -1 dBTP.
+    AppleMusic,
+    /// EBU R128 broadcast: -23 LUFS, -1 dBTP.
+    EbuR128,
+    /// ATSC A/85: -24 LKFS, -2 dBTP.
+    AtscA85,
+}
+
+impl TargetPreset {
+    /// Integrated loudness (LUFS) and true-peak ceiling (dBTP).
+    pub fn lufs_and_ceiling(self) -> (f32, f32) {
+        match self {
+            TargetPreset::Streaming => (-14.0, -1.0),
+            TargetPreset::AppleMusic => (-16.0, -1.0),
+            TargetPreset::EbuR128 => (-23.0, -1.0),
+            TargetPreset::AtscA85 => (-24.0, -2.0),
+        }
+    }
+}
+
 /// Output word length for the dither.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Dither {

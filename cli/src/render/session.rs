@@ -18,7 +18,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use shared_dsp::dynamics::CompressorSettings;
 use shared_dsp::eq::{BandSettings, EqSettings, FilterSlope, PassSettings, Placement};
-use shared_dsp::master::MasterSettings;
+use shared_dsp::master::{MasterSettings, TargetPreset};
 use shared_dsp::role::StemRole;
 use shared_dsp::strip::StripSettings;
 use toml::Spanned;
@@ -82,13 +82,14 @@ impl TargetName {
     /// Integrated loudness (LUFS) and true-peak ceiling (dBTP); `None` for Custom. The same
     /// figures as the Stem Master's Target presets.
     pub fn preset(self) -> Option<(f32, f32)> {
-        match self {
-            TargetName::Streaming => Some((-14.0, -1.0)),
-            TargetName::Apple => Some((-16.0, -1.0)),
-            TargetName::Ebu => Some((-23.0, -1.0)),
-            TargetName::Atsc => Some((-24.0, -2.0)),
-            TargetName::Custom => None,
-        }
+        let preset = match self {
+            TargetName::Streaming => TargetPreset::Streaming,
+            TargetName::Apple => TargetPreset::AppleMusic,
+            TargetName::Ebu => TargetPreset::EbuR128,
+            TargetName::Atsc => TargetPreset::AtscA85,
+            TargetName::Custom => return None,
+        };
+        Some(preset.lufs_and_ceiling())
     }
 }
 
@@ -474,22 +475,6 @@ fn line_of(text: &str, span: &Range<usize>) -> usize {
         + 1
 }
 
-impl MasterTable {
-    fn eq(&self) -> EqRefs<'_> {
-        (
-            &self.high_pass,
-            [
-                &self.low_shelf,
-                &self.bell_1,
-                &self.bell_2,
-                &self.bell_3,
-                &self.high_shelf,
-            ],
-            &self.low_pass,
-        )
-    }
-}
-
 impl Session {
     /// Parses and checks session text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Self, SessionError> {
@@ -725,20 +710,6 @@ impl Session {
 }
 
 impl StemTable {
-    fn eq(&self) -> EqRefs<'_> {
-        (
-            &self.high_pass,
-            [
-                &self.low_shelf,
-                &self.bell_1,
-                &self.bell_2,
-                &self.bell_3,
-                &self.high_shelf,
-            ],
-            &self.low_pass,
-        )
-    }
-
     /// The table of Strip settings `s` with `role` (every value written out).
     fn of(s: &StripSettings, role: StemRole) -> Self {
         let (high_pass, [low_shelf, bell_1, bell_2, bell_3, high_shelf], low_pass) =
@@ -783,6 +754,26 @@ impl StemTable {
 
 /// The seven EQ tables of a stem or of the master, in the EQ's order.
 type EqRefs<'a> = (&'a PassTable, [&'a BandTable; 5], &'a PassTable);
+
+/// `fn eq(&self) -> EqRefs` for a table with the seven EQ tables as fields.
+macro_rules! eq_refs {
+    ($($table:ty),*) => {$(
+        impl $table {
+            fn eq(&self) -> EqRefs<'_> {
+                let bands = [
+                    &self.low_shelf,
+                    &self.bell_1,
+                    &self.bell_2,
+                    &self.bell_3,
+                    &self.high_shelf,
+                ];
+                (&self.high_pass, bands, &self.low_pass)
+            }
+        }
+    )*};
+}
+
+eq_refs!(StemTable, MasterTable);
 
 fn apply_eq((hp, bands, lp): EqRefs<'_>, e: &mut EqSettings) {
     hp.apply(&mut e.high_pass);

@@ -8,7 +8,7 @@ use parking_lot::RwLock;
 use shared_dsp::crossstem::CrossStemState;
 use shared_dsp::eq::Placement;
 use shared_dsp::limiter::{LimiterSettings, MAX_LOOKAHEAD_MS};
-use shared_dsp::master::{Dither, MasterSettings};
+use shared_dsp::master::{Dither, MasterSettings, TargetPreset};
 use std::sync::Arc;
 use stem_plugin_common::params::{
     db_param, ms_param, BandParams, CompParams, EqSections, PassParams, ValueToString,
@@ -43,13 +43,14 @@ impl TargetParam {
     /// Integrated loudness (LUFS) and true-peak ceiling (dBTP) of a preset; `None` for
     /// Custom.
     pub fn preset(self) -> Option<(f32, f32)> {
-        match self {
-            TargetParam::Streaming => Some((-14.0, -1.0)),
-            TargetParam::AppleMusic => Some((-16.0, -1.0)),
-            TargetParam::EbuR128 => Some((-23.0, -1.0)),
-            TargetParam::AtscA85 => Some((-24.0, -2.0)),
-            TargetParam::Custom => None,
-        }
+        let preset = match self {
+            TargetParam::Streaming => TargetPreset::Streaming,
+            TargetParam::AppleMusic => TargetPreset::AppleMusic,
+            TargetParam::EbuR128 => TargetPreset::EbuR128,
+            TargetParam::AtscA85 => TargetPreset::AtscA85,
+            TargetParam::Custom => return None,
+        };
+        Some(preset.lufs_and_ceiling())
     }
 }
 

@@ -354,3 +354,29 @@ fn meters_meet_tech_3341_and_3342() {
     assert_eq!(m.integrated_lufs, f32::NEG_INFINITY);
     assert_eq!(m.loudness_range_lu, 0.0);
 }
+
+/// With the output meters off (an offline render) the audio and a learn pass are bit for
+/// bit what they are with them on, and the loudness figures stand still.
+#[test]
+fn output_meters_off_change_neither_the_audio_nor_learn() {
+    let rate = 48_000.0;
+    let input = programme_at(rate, 3.0, -16.0, 9);
+    let mut chains = [MasterChain::new(rate, 2), MasterChain::new(rate, 2)];
+    for c in &mut chains {
+        c.set_target(&MasterSettings {
+            dither: Dither::Bits24,
+            ..everything_on()
+        });
+        c.snap_to_target();
+        c.start_learn(-14.0);
+    }
+    chains[1].set_output_meters(false);
+    let [on, off] = &mut chains;
+    assert_eq!(
+        run(on, &input, 512).first_difference(&run(off, &input, 512)),
+        None
+    );
+    assert_eq!(on.finish_learn(), off.finish_learn());
+    assert!(on.take_meters().integrated_lufs.is_finite());
+    assert_eq!(off.take_meters().integrated_lufs, f32::NEG_INFINITY);
+}

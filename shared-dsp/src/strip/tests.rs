@@ -402,3 +402,22 @@ fn meters_read_the_input_and_output_peaks_since_the_last_read() {
     assert_abs_diff_eq!(m.input_peak_db, -20.0 + 6.0, epsilon = 0.01);
     assert_abs_diff_eq!(m.output_peak_db, -20.0 - 4.0, epsilon = 0.01);
 }
+
+/// With the analysis off (an offline render) the audio is bit for bit what it is with it
+/// on, and the meters stand still.
+#[test]
+fn analysis_off_changes_nothing_audible() {
+    let rate = 48_000.0;
+    let (l, r) = (noise(24_000, 31), noise(24_000, 32));
+    let mut on = Strip::new(rate, 2).unwrap();
+    let mut off = Strip::new(rate, 2).unwrap();
+    for s in [&mut on, &mut off] {
+        s.set_target(&everything_on());
+        s.snap_to_target();
+    }
+    off.set_analysis(false);
+    assert_eq!(run(&mut on, &l, &r, 441), run(&mut off, &l, &r, 441));
+    assert!(on.integrated_lufs().is_finite());
+    assert_eq!(off.integrated_lufs(), f32::NEG_INFINITY);
+    assert!(!off.snapshot_due());
+}
