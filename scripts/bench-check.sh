@@ -24,11 +24,14 @@ fi
 inputs=()
 for f in "$dir"/*.wav; do inputs+=(-i "$f"); done
 echo "stems: $(ls "$dir"/*.wav | wc -l), mix: $dir/mix/mix8.wav"
+uptime
 t0=$(date +%s.%N)
 code=0
-"$stems" check "$dir" --mix "$dir/mix/mix8.wav" --quiet || code=$?
+/usr/bin/time -f "  stems check CPU: %U s user, %S s system" \
+  "$stems" check "$dir" --mix "$dir/mix/mix8.wav" --quiet || code=$?
 t1=$(date +%s.%N)
-ffmpeg -nostdin -hide_banner -loglevel error "${inputs[@]}" \
+/usr/bin/time -f "  ffmpeg CPU: %U s user, %S s system" \
+  ffmpeg -nostdin -hide_banner -loglevel error "${inputs[@]}" \
   -filter_complex amix=inputs=8:normalize=0 -f null -
 t2=$(date +%s.%N)
 ours=$(echo "$t1 - $t0" | bc)

@@ -379,6 +379,18 @@ pub fn conform(
     Ok(frames)
 }
 
+/// The notice that `a` is resampled to the session's `rate`, if it is.
+pub fn resample_notice(a: &Audio, rate: u32) -> Option<String> {
+    (a.sample_rate_hz != rate).then(|| {
+        format!(
+            "{}: {} Hz resampled to the session's {} Hz",
+            a.path.display(),
+            a.sample_rate_hz,
+            rate
+        )
+    })
+}
+
 /// The session's sample rate: the most common of `rates`, the highest among equals (48 kHz
 /// for none).
 pub fn session_rate(rates: impl Iterator<Item = u32>) -> u32 {
@@ -462,14 +474,7 @@ pub fn read_matched(
                 a.non_finite_samples
             ));
         }
-        if a.sample_rate_hz != rate {
-            notices.push(format!(
-                "{}: {} Hz resampled to the session's {} Hz",
-                a.path.display(),
-                a.sample_rate_hz,
-                rate
-            ));
-        }
+        notices.extend(resample_notice(a, rate));
     }
     // What the report says about each file, before the audio is converted in place.
     let infos: Vec<FileInfo> = audios

@@ -2,32 +2,16 @@
 //! codes, and every kind of bad input the issue lists, each with a clear message naming the
 //! file and no partial output left behind.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use common::{p, stems};
 
 use serde_json::Value;
 
-const STEMS: &str = env!("CARGO_BIN_EXE_stems");
-
 fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stems-analyze-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `stems ARGS`: (exit code, stdout, stderr).
-fn stems(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(STEMS).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
+    common::temp_dir("analyze", tag)
 }
 
 /// Sample encodings of a test WAV.

@@ -4,36 +4,21 @@
 //! stem flagged and nothing else; the bad inputs of `stems analyze`), and the other hints
 //! (drift, bus processing, swapped channels), the exit codes and the JSON.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use common::{p, stems};
 
 use serde_json::Value;
 use shared_dsp::demo::stems::DemoStem;
 
-const STEMS: &str = env!("CARGO_BIN_EXE_stems");
 const RATE: u32 = 48_000;
 /// Length of the test stems, seconds (a loop of the demo song).
 const SECONDS: f64 = 8.0;
 
 fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stems-check-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `stems ARGS`: (exit code, stdout, stderr).
-fn stems(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(STEMS).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
+    common::temp_dir("check", tag)
 }
 
 type Stereo = [Vec<f32>; 2];
