@@ -196,6 +196,19 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
     for path in outputs {
         check_output(path, args.force)?;
     }
+    if let Some(out) = &args.output {
+        let same = |f: &PathBuf| match (f.canonicalize(), out.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if let Some(f) = files.iter().find(|f| same(f)) {
+            return Err(Failure::Usage(format!(
+                "-o {}: that is one of the stems ({}); write the master elsewhere",
+                out.display(),
+                f.display()
+            )));
+        }
+    }
     let plans = plan_stems(&files, &roles, &session);
     if let Some(dir) = &args.stems_out {
         if dir.is_dir() {

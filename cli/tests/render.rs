@@ -462,6 +462,16 @@ fn bad_inputs_are_refused_clearly_and_leave_no_output() {
     );
     assert!(!dir.join("no such folder").exists());
 
+    // The master over one of the stems, even with --force.
+    let stem = input.join("bass.wav");
+    let before = std::fs::read(&stem).unwrap();
+    assert_refused(
+        &["render", p(&input), "-o", p(&stem), "--force"],
+        2,
+        &["one of the stems"],
+    );
+    assert_eq!(std::fs::read(&stem).unwrap(), before);
+
     // An existing output without --force: refused, and the file is untouched.
     std::fs::write(&master, b"precious").unwrap();
     let v = render(&[&input], &[]);
