@@ -60,6 +60,23 @@ fn all_bands() -> EqSettings {
     e
 }
 
+/// [`everything_on`] with five sections moving: at block `k`, the bells' frequencies and
+/// gains and the shelves' gains follow slow sweeps (periods of 1 to 3 s), a new target every
+/// block.
+fn automated(k: usize) -> StripSettings {
+    let mut s = everything_on();
+    let t = k as f32 * BLOCK as f32 / RATE;
+    let sweep = |period_s: f32| (std::f32::consts::TAU * t / period_s).sin();
+    for (i, b) in s.eq.bells.iter_mut().enumerate() {
+        let centre = [250.0, 1000.0, 4000.0][i];
+        b.freq_hz = centre * 2f32.powf(sweep(1.0 + i as f32));
+        b.gain_db = 6.0 * sweep(1.5 + i as f32);
+    }
+    s.eq.low_shelf.gain_db = 4.0 * sweep(2.0);
+    s.eq.high_shelf.gain_db = 4.0 * sweep(3.0);
+    s
+}
+
 fn compressor_on() -> CompressorSettings {
     CompressorSettings {
         enabled: true,
@@ -117,6 +134,21 @@ fn bench(c: &mut Criterion) {
             }
         });
     }
+    // Every section on, and five of them automated at once (the three bells' frequencies and
+    // gains, both shelves' gains), moved a little every block as a host's automation does:
+    // they ramp all the time, so the coefficients of those five sections are redesigned on
+    // every 32-frame control tick, which `strip_all_sections` (settings snapped, nothing
+    // ramping) never times.
+    let mut strip = Strip::new(RATE, 2).unwrap();
+    strip.set_target(&everything_on());
+    strip.snap_to_target();
+    let mut block_index = 0usize;
+    second(c, "strip_five_sections_automated", 2, |l, r| {
+        strip.set_target(&automated(block_index));
+        block_index += 1;
+        strip.process(l, r);
+    });
+
     let mut strip = Strip::new(RATE, 2).unwrap();
     second(c, "strip_all_off", 2, |l, r| strip.process(l, r));
 
