@@ -323,7 +323,24 @@ fn attack_and_release_times_are_the_settings() {
                 "{sr} Hz: attack {attack_ms} ms measured {attack:.3} ms, release {release_ms} \
                  ms measured {release:.3} ms"
             );
+            // Release to a smaller reduction that is not zero (-6 to -18 dBFS: 18 to 9 dB):
+            // the same time constant.
+            let partial = reduction_trace(sr, &s, loud, 0.125, 5 * at, 5 * at + n);
+            let settled = *partial.last().unwrap();
+            // NOTE: within 0.05 dB, not 0.01: the f32 detector's steps fall under half an ulp
+            // near the end of a long release (1 s at 44.1 kHz stalls 0.037 dB above 8.954).
+            assert_abs_diff_eq!(
+                settled,
+                0.75 * (30.0 + 20.0 * 0.125f32.log10()),
+                epsilon = 0.05
+            );
+            let partial_release = time_constant_of_step(&partial, 5 * at, sr) * 1000.0;
             let frame_ms = 1000.0 / sr;
+            assert!(
+                partial_release >= release_ms - frame_ms
+                    && partial_release <= 1.01 * (release_ms + 1.5 * attack_ms) + frame_ms,
+                "release {release_ms} ms to 9 dB of reduction: {partial_release} ms"
+            );
             assert!(
                 (attack - attack_ms).abs() <= 0.01 * attack_ms + frame_ms,
                 "attack {attack_ms} ms: {attack} ms"
@@ -420,5 +437,15 @@ fn stereo_link_mixes_the_louder_channels_level_in() {
         eprintln!("link {link}: reduction {measured:.3?} dB");
         assert_abs_diff_eq!(measured[0], reduction(left_db), epsilon = 0.01);
         assert_abs_diff_eq!(measured[1], reduction(right_db), epsilon = 0.01);
+    }
+}
+
+/// One-pole coefficients: `exp(-1 / (tau fs))`, and 0 (no smoothing) for 0 ms and for a time
+/// that is not a finite positive number.
+#[test]
+fn time_coefficients() {
+    assert_abs_diff_eq!(time_coef(10.0, 48_000.0), (-1.0f32 / 480.0).exp());
+    for ms in [0.0, -5.0, f32::INFINITY, f32::NAN] {
+        assert_eq!(time_coef(ms, 48_000.0), 0.0, "{ms} ms");
     }
 }
