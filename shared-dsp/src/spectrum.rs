@@ -287,6 +287,8 @@ mod tests {
         assert_eq!(fft_size_for(22_050.0), 4096);
         assert_eq!(fft_size_for(96_000.0), 16384);
         assert_eq!(fft_size_for(384_000.0), 65536);
+        // The nearest power of two may be the lower one: 32 kHz / 6 = 5333, nearer 4096.
+        assert_eq!(fft_size_for(32_000.0), 4096);
     }
 
     #[test]
@@ -408,11 +410,47 @@ mod tests {
             b.process(c, Some(c));
         }
         assert_eq!(a.band_db(0), b.band_db(0));
+        // Blocks that straddle the hops.
+        let mut odd = BandSpectrum::new(rate);
+        for c in s.chunks(1000) {
+            odd.process(c, Some(c));
+        }
+        assert_eq!(a.band_db(0), odd.band_db(0));
         a.reset();
         let mut fresh = BandSpectrum::new(rate);
         a.process(&s, None);
         fresh.process(&s, None);
         assert_eq!(a.band_db(0), fresh.band_db(0));
+    }
+
+    /// Bands above Nyquist (at 22.05 kHz, those from 11 kHz up) read the floor, whatever
+    /// the signal: they have no bins, not the top bin's.
+    #[test]
+    fn bands_above_nyquist_read_the_floor() {
+        let rate = 22_050.0;
+        let layout = BandLayout::standard();
+        let mut s = 0x1234_5678u32;
+        let noise: Vec<f32> = (0..rate as usize)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                s as f32 / u32::MAX as f32 - 0.5
+            })
+            .collect();
+        let mut sp = BandSpectrum::new(rate);
+        sp.process(&noise, Some(&noise));
+        let bands = sp.band_db(0);
+        let above: Vec<usize> = (0..NUM_BANDS)
+            .filter(|&b| layout.edges_hz[b] >= rate / 2.0)
+            .collect();
+        assert!(!above.is_empty());
+        for b in above {
+            assert_eq!(bands[b], FLOOR_DB, "band {b} above Nyquist");
+        }
+        // The band just below Nyquist hears the noise.
+        let top = layout.band_of(10_000.0).unwrap();
+        assert!(bands[top] > -40.0, "{}", bands[top]);
     }
 
     #[test]
