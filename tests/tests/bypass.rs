@@ -46,7 +46,7 @@ fn bypass_crossfades_to_the_exact_input_and_back() {
         }
     }
     let n = RATE as usize / 2;
-    let input = vec![
+    let input = [
         sine(440.0, RATE, 3 * n, 0.3, 0.0),
         sine(660.0, RATE, 3 * n, 0.3, 0.0),
     ];
@@ -56,8 +56,8 @@ fn bypass_crossfades_to_the_exact_input_and_back() {
             .map(|c| c[k * n..(k + 1) * n].to_vec())
             .collect()
     };
-    let mut out = vec![Vec::new(), Vec::new()];
-    let mut wet = vec![Vec::new(), Vec::new()];
+    let mut out = [Vec::new(), Vec::new()];
+    let mut wet = [Vec::new(), Vec::new()];
     for (k, bypass) in [None, Some("On"), Some("Off")].into_iter().enumerate() {
         if let Some(text) = bypass {
             plugin.set_text("byp", text);

@@ -46,6 +46,9 @@ fn configured(config: Config, settings: &[(&str, &str)]) -> Plugin {
     plugin
 }
 
+/// Sample `i` of a bad input.
+type Spoiler = fn(usize) -> f32;
+
 #[test]
 fn bad_input_gives_finite_output_and_the_next_clean_block_is_normal() {
     for settings in [&[][..], ALL_ON] {
@@ -56,7 +59,7 @@ fn bad_input_gives_finite_output_and_the_next_clean_block_is_normal() {
             let clean = stereo_programme(rate, 1.0, 3);
             let clean: Vec<Vec<f32>> = clean.into_iter().take(channels).collect();
             let reference = plugin.process(&clean, 512);
-            let spoilers: [(&str, fn(usize) -> f32); 4] = [
+            let spoilers: [(&str, Spoiler); 4] = [
                 ("NaN", |_| f32::NAN),
                 ("infinities", |i| {
                     if i % 2 == 0 {
