@@ -238,24 +238,21 @@ impl BandSpectrum {
     /// Smoothed band powers of a channel (0 left, 1 right), dB relative to a full-scale sine,
     /// at least [`FLOOR_DB`]. For a mono input both channels read the same.
     pub fn band_db(&self, ch: usize) -> [f32; NUM_BANDS] {
-        let ch = if self.num_channels == 1 { 0 } else { ch.min(1) };
-        let mut out = [FLOOR_DB; NUM_BANDS];
-        for (o, p) in out.iter_mut().zip(&self.power[ch]) {
-            *o = clamp_db(10.0 * p.log10());
-        }
-        out
+        self.channel_db(&self.power, ch)
     }
 
     /// Masking level of each band of a channel (see the module docs): the median of the
     /// band's last [`MASKING_FRAMES`] frame powers, dB relative to a full-scale sine, at
     /// least [`FLOOR_DB`]. For a mono input both channels read the same. Does not allocate.
     pub fn masking_db(&self, ch: usize) -> [f32; NUM_BANDS] {
+        self.channel_db(&self.masking, ch)
+    }
+
+    /// One channel of per-band powers in dB, at least [`FLOOR_DB`]; a mono input reads its
+    /// one channel for both.
+    fn channel_db(&self, powers: &[[f32; NUM_BANDS]; 2], ch: usize) -> [f32; NUM_BANDS] {
         let ch = if self.num_channels == 1 { 0 } else { ch.min(1) };
-        let mut out = [FLOOR_DB; NUM_BANDS];
-        for (o, p) in out.iter_mut().zip(&self.masking[ch]) {
-            *o = clamp_db(10.0 * p.log10());
-        }
-        out
+        powers[ch].map(|p| clamp_db(10.0 * p.log10()))
     }
 
     /// The median of each band's frames of a channel, after a new frame.
