@@ -26,7 +26,9 @@
 //! rule that a band is flagged when masked half the time or more.
 
 use crate::bands::{BandLayout, NUM_BANDS};
-use crate::snapshot::{clamp_db, FLOOR_DB};
+use crate::snapshot::clamp_db;
+#[cfg(doc)]
+use crate::snapshot::FLOOR_DB;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 use std::sync::Arc;
@@ -268,6 +270,7 @@ impl BandSpectrum {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::FLOOR_DB;
     use approx::assert_abs_diff_eq;
 
     fn sine(rate: f32, f: f32, amp: f32, seconds: f32) -> Vec<f32> {
