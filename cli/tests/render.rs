@@ -5,34 +5,19 @@
 //! message and no output left behind.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use shared_dsp::demo::stems::DemoStem;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::truepeak::oversampled_peak;
 
-const STEMS: &str = env!("CARGO_BIN_EXE_stems");
+mod common;
+
+use common::{p, stems};
+
 const RATE: u32 = 48_000;
 
 fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stems-render-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `stems ARGS`: (exit code, stdout, stderr).
-fn stems(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(STEMS).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
+    common::temp_dir("render", tag)
 }
 
 /// Writes planar `channels` as a 32-bit float WAV.
