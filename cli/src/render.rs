@@ -13,6 +13,7 @@
 
 pub mod mix;
 pub mod session;
+mod tasks;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -281,17 +282,28 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
         .map(|a| std::mem::take(&mut a.channels))
         .collect();
     let strip_settings: Vec<_> = plans.iter().map(|p| p.settings).collect();
-    let mastered = mix::render(
-        &mut stems,
-        &strip_settings,
+    let plan = mix::Plan {
+        strips: &strip_settings,
         rate,
-        &master_settings,
+        master: master_settings,
         learn_to,
         format,
-        &progress,
-    );
+    };
+    // The master goes to its file as it is made, through a temporary file renamed at the end.
+    let header = audio::wav_header(output, rate, 2, format, frames * 2 * format.bytes())
+        .map_err(Failure::Output)?;
+    let mut mastered = None;
+    audio::write_atomically(output, |file| {
+        use std::io::Write;
+        let cannot =
+            |e: std::io::Error| anyhow::anyhow!("{}: cannot write it ({e})", output.display());
+        file.write_all(&header).map_err(cannot)?;
+        mastered = Some(mix::render(&mut stems, &plan, &progress, file).map_err(cannot)?);
+        Ok(())
+    })
+    .map_err(Failure::Output)?;
+    let mastered = mastered.expect("written only after the render");
     progress.finish_and_clear();
-    audio::write_wav_data(output, rate, 2, format, &mastered.encoded).map_err(Failure::Output)?;
     let [left, right] = &mastered.output;
     if !args.quiet {
         eprintln!("wrote {}", output.display());

@@ -112,6 +112,8 @@ pub struct LoudnessMeter {
     blocks_finished: u64,
     /// True peak (our own interpolator: see [`crate::truepeak`]).
     true_peak: TruePeakMeter,
+    /// Whether the true peak is measured ([`LoudnessMeter::loudness_only`]).
+    true_peak_on: bool,
     /// Largest sample peak (linear) since it was last taken.
     sample_peak_gain: f32,
     /// Largest sample peak since the true peak was last taken: its floor.
@@ -147,11 +149,21 @@ impl LoudnessMeter {
             range: LoudnessRange::default(),
             blocks_finished: 0,
             true_peak: TruePeakMeter::new(sample_rate_hz as f32),
+            true_peak_on: true,
             sample_peak_gain: 0.0,
             true_peak_floor: 0.0,
         };
         this.reset();
         Ok(this)
+    }
+
+    /// A meter of loudness alone, for a caller that reads no peak: as [`LoudnessMeter::new`]
+    /// without the true peak, whose 4x oversampling costs more than the loudness itself.
+    /// Its [`LoudnessMeter::take_true_peak_db`] reads the sample peak. Allocates.
+    pub fn loudness_only(sample_rate_hz: u32, num_channels: usize) -> Result<Self, LoudnessError> {
+        let mut meter = Self::new(sample_rate_hz, num_channels)?;
+        meter.true_peak_on = false;
+        Ok(meter)
     }
 
     /// Number of channels measured.
@@ -179,7 +191,9 @@ impl LoudnessMeter {
     /// (the Strip sanitises its input); the block may have any length. Does not allocate.
     pub fn process(&mut self, left: &[f32], right: Option<&[f32]>) {
         let stereo = self.num_channels == 2;
-        self.true_peak.process(left, right.filter(|_| stereo));
+        if self.true_peak_on {
+            self.true_peak.process(left, right.filter(|_| stereo));
+        }
         let block_peak =
             peak_magnitude(left).max(right.filter(|_| stereo).map_or(0.0, peak_magnitude));
         self.sample_peak_gain = self.sample_peak_gain.max(block_peak);

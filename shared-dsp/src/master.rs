@@ -153,6 +153,19 @@ impl Default for MasterSettings {
     }
 }
 
+/// Which part of the chain a call runs: all of it (the plugin), or one of the halves an
+/// offline render runs in separate passes ([`MasterChain::process_front`],
+/// [`MasterChain::process_back`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stages {
+    /// Input to output.
+    Whole,
+    /// Input to the target gain: input gain, EQ, compressor (and a learn pass's meters).
+    Front,
+    /// Target gain to output: limiter, output gain, dither.
+    Back,
+}
+
 /// Number of continuous settings that ramp.
 const NUM_CONTINUOUS: usize = 31;
 // Indices of the per-sample gains inside the continuous vector.
@@ -476,7 +489,33 @@ impl MasterChain {
 
     /// Processes a block in place: `right` must be given for a stereo chain and is ignored
     /// (may be `None`) for a mono one. Any input gives finite output. Does not allocate.
-    pub fn process(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
+    pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        self.process_stages(left, right, Stages::Whole);
+    }
+
+    /// The chain's first half, for an offline render that runs the chain in two passes: the
+    /// input sanitiser, input gain, EQ and glue compressor, whose output (the signal before
+    /// the target gain) replaces the block; while a learn pass runs, it measures what the
+    /// pass measures, at the current target gain. Nothing after the target gain runs: no
+    /// limiter, dither, bypass or output meters (so [`LearnPass::output_lufs`] is `-inf`).
+    /// The target gain does not act here, so a learned gain needs no second run of this
+    /// half: [`MasterChain::process_back`] takes its output at any target gain. Any input
+    /// gives finite output. Does not allocate.
+    pub fn process_front(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        self.process_stages(left, right, Stages::Front);
+    }
+
+    /// The chain's second half, on what [`MasterChain::process_front`] wrote (in order, as
+    /// one stream): target gain, limiter, output gain, dither and the output's meters. With
+    /// the same settings, the front of one chain and the back of another give what
+    /// [`MasterChain::process`] gives, within the rounding of the front's output to `f32`
+    /// (about -140 dB). The bypass does not act (its dry path is the front's input).
+    /// Does not allocate.
+    pub fn process_back(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        self.process_stages(left, right, Stages::Back);
+    }
+
+    fn process_stages(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>, stages: Stages) {
         let stereo = self.num_channels == 2 && right.is_some();
         let len = match right.as_deref() {
             Some(r) if stereo => left.len().min(r.len()),
@@ -490,15 +529,17 @@ impl MasterChain {
                 .as_deref_mut()
                 .filter(|_| stereo)
                 .map(|r| &mut r[start..start + take]);
-            self.process_chunk(l, r);
+            self.process_chunk(l, r, stages);
             start += take;
         }
-        let right = right.as_deref().filter(|_| stereo).map(|r| &r[..len]);
-        self.measure_output(&left[..len], right);
+        if stages != Stages::Front {
+            let right = right.as_deref().filter(|_| stereo).map(|r| &r[..len]);
+            self.measure_output(&left[..len], right);
+        }
     }
 
-    /// Samples within one control period: the whole chain.
-    fn process_chunk(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+    /// Samples within one control period: the chain, or the half `stages` says.
+    fn process_chunk(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>, stages: Stages) {
         if self.phase == 0 {
             let v = self.ramp.current();
             self.gains_from = [v[INPUT], v[OUTPUT], v[TARGET_GAIN]];
@@ -516,22 +557,83 @@ impl MasterChain {
         let ramp = |k: usize, i: usize| {
             from[k] + (to[k] - from[k]) * ((t0 + i as f32) / CONTROL_INTERVAL as f32)
         };
-        // Input: sanitised, into frames; the dry copy for the bypass.
+        self.phase = (self.phase + n) % CONTROL_INTERVAL;
         let mut frames = [[0.0f64; 2]; CONTROL_INTERVAL];
         let frames = &mut frames[..n];
+        // The sanitised input, for the bypass's dry path.
         let mut dry = [[0.0f32; 2]; CONTROL_INTERVAL];
-        let mut peak = self.input_peak;
-        for i in 0..n {
-            let l = sanitize(left[i]);
-            let r = right.as_deref().map_or(0.0, |r| sanitize(r[i]));
-            dry[i] = [l, r];
-            let g = ramp(INPUT, i);
-            let (l, r) = (l * g, r * g);
-            peak = max_finite(peak, max_finite(l.abs(), r.abs()));
-            frames[i] = [l as f64, r as f64];
+        if stages == Stages::Back {
+            for (i, f) in frames.iter_mut().enumerate() {
+                *f = [
+                    left[i] as f64,
+                    right.as_deref().map_or(0.0, |r| r[i] as f64),
+                ];
+            }
+        } else {
+            let mut peak = self.input_peak;
+            for i in 0..n {
+                let l = sanitize(left[i]);
+                let r = right.as_deref().map_or(0.0, |r| sanitize(r[i]));
+                dry[i] = [l, r];
+                let g = ramp(INPUT, i);
+                let (l, r) = (l * g, r * g);
+                peak = max_finite(peak, max_finite(l.abs(), r.abs()));
+                frames[i] = [l as f64, r as f64];
+            }
+            self.input_peak = peak;
+            self.eq_and_compressor(frames, stereo);
         }
-        self.input_peak = peak;
-        // EQ, in mid/side when a bell needs it.
+        if stages == Stages::Front {
+            for (i, f) in frames.iter().enumerate() {
+                left[i] = finite_or_zero(f[0] as f32);
+            }
+            if let Some(r) = right.as_deref_mut() {
+                for (r, f) in r.iter_mut().zip(frames.iter()) {
+                    *r = finite_or_zero(f[1] as f32);
+                }
+            }
+        }
+        for (i, f) in frames.iter_mut().enumerate() {
+            let g = ramp(2, i) as f64;
+            *f = [f[0] * g, f[1] * g];
+        }
+        if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
+            l.limiter_input(frames, stereo);
+        }
+        if stages == Stages::Front {
+            return;
+        }
+        self.limiter.process_frames(frames, channels);
+        self.limiter_reduction_db = self
+            .limiter_reduction_db
+            .max(self.limiter.take_max_gain_reduction_db());
+        // Output gain, dither, the bypass crossfade.
+        let lsb = self.target.dither.bits().map(|b| 2f32.powi(1 - b as i32));
+        for i in 0..n {
+            let g = ramp(OUTPUT, i);
+            let mut out = [frames[i][0] as f32 * g, frames[i][1] as f32 * g];
+            if let Some(lsb) = lsb {
+                for v in out.iter_mut().take(channels) {
+                    let tpdf = self.next_uniform() - self.next_uniform();
+                    *v = (round_half_even((*v + tpdf * lsb) as f64 / lsb as f64) * lsb as f64)
+                        as f32;
+                }
+            }
+            if stages == Stages::Whole {
+                out = self.bypass_crossfade(out, dry[i]);
+            }
+            left[i] = finite_or_zero(out[0]);
+            frames[i] = [out[0] as f64, out[1] as f64];
+        }
+        if let Some(r) = right {
+            for (r, f) in r.iter_mut().zip(frames.iter()) {
+                *r = finite_or_zero(f[1] as f32);
+            }
+        }
+    }
+
+    /// The EQ (in mid/side when a bell needs it) and the glue compressor, in place.
+    fn eq_and_compressor(&mut self, frames: &mut [Frame], stereo: bool) {
         let mid_side = stereo && self.eq.uses_mid_side();
         if mid_side {
             for f in frames.iter_mut() {
@@ -545,69 +647,44 @@ impl MasterChain {
             }
         }
         if self.target.compressor.enabled {
-            self.compressor.process_frames(frames, channels);
+            self.compressor
+                .process_frames(frames, if stereo { 2 } else { 1 });
             let gr = self.compressor.take_max_gain_reduction_db();
             self.compressor_reduction_db = self.compressor_reduction_db.max(gr);
         }
-        for (i, f) in frames.iter_mut().enumerate() {
-            let g = ramp(2, i) as f64;
-            *f = [f[0] * g, f[1] * g];
+    }
+
+    /// One output frame through the bypass: the sanitised `input`, delayed by the latency,
+    /// crossfaded in over [`BYPASS_FADE_SECONDS`] while the bypass is on.
+    fn bypass_crossfade(&mut self, out: [f32; 2], input: [f32; 2]) -> [f32; 2] {
+        let input = [input[0] as f64, input[1] as f64];
+        let delayed = std::mem::replace(&mut self.dry[self.dry_pos], input);
+        self.dry_pos += 1;
+        if self.dry_pos >= self.latency_samples() {
+            self.dry_pos = 0;
         }
-        if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
-            l.limiter_input(frames, stereo);
-        }
-        self.limiter.process_frames(frames, channels);
-        self.limiter_reduction_db = self
-            .limiter_reduction_db
-            .max(self.limiter.take_max_gain_reduction_db());
-        // Output gain, dither, the bypass crossfade.
-        let lsb = self.target.dither.bits().map(|b| 2f32.powi(1 - b as i32));
         let bypass_to = if self.target.bypass {
             self.bypass_len
         } else {
             0
         };
-        let dry_len = self.latency_samples();
-        for i in 0..n {
-            let g = ramp(OUTPUT, i);
-            let mut out = [frames[i][0] as f32 * g, frames[i][1] as f32 * g];
-            if let Some(lsb) = lsb {
-                for v in out.iter_mut().take(channels) {
-                    let tpdf = self.next_uniform() - self.next_uniform();
-                    *v = (round_half_even((*v + tpdf * lsb) as f64 / lsb as f64) * lsb as f64)
-                        as f32;
-                }
-            }
-            // The dry path: delayed by the latency like the processed one.
-            let input = [dry[i][0] as f64, dry[i][1] as f64];
-            let delayed = std::mem::replace(&mut self.dry[self.dry_pos], input);
-            self.dry_pos += 1;
-            if self.dry_pos >= dry_len {
-                self.dry_pos = 0;
-            }
-            if self.bypass_pos < bypass_to {
-                self.bypass_pos += 1;
-            } else if self.bypass_pos > bypass_to {
-                self.bypass_pos -= 1;
-            }
-            if self.bypass_pos == self.bypass_len {
-                out = [delayed[0] as f32, delayed[1] as f32];
-            } else if self.bypass_pos > 0 {
-                let m = self.bypass_pos as f32 / self.bypass_len as f32;
-                out = [
-                    out[0] + (delayed[0] as f32 - out[0]) * m,
-                    out[1] + (delayed[1] as f32 - out[1]) * m,
-                ];
-            }
-            left[i] = finite_or_zero(out[0]);
-            frames[i] = [out[0] as f64, out[1] as f64];
+        if self.bypass_pos < bypass_to {
+            self.bypass_pos += 1;
+        } else if self.bypass_pos > bypass_to {
+            self.bypass_pos -= 1;
         }
-        if let Some(r) = right {
-            for (r, f) in r.iter_mut().zip(frames.iter()) {
-                *r = finite_or_zero(f[1] as f32);
-            }
+        let delayed = [delayed[0] as f32, delayed[1] as f32];
+        if self.bypass_pos == self.bypass_len {
+            delayed
+        } else if self.bypass_pos > 0 {
+            let m = self.bypass_pos as f32 / self.bypass_len as f32;
+            [
+                out[0] + (delayed[0] - out[0]) * m,
+                out[1] + (delayed[1] - out[1]) * m,
+            ]
+        } else {
+            out
         }
-        self.phase = (self.phase + n) % CONTROL_INTERVAL;
     }
 
     /// Uniform in [0, 1) from a xorshift64 generator (deterministic: renders repeat).

@@ -1,7 +1,15 @@
 //! The render itself: every stem through its own Strip (`shared_dsp::strip::Strip`, the Stem
 //! Strip's chain); their sum; the sum through the Stem Master's chain
-//! (`shared_dsp::master::MasterChain`), twice when it learns: a first pass measures what the
-//! plugin's Learn measures and sets the gain the same way, a second renders at that gain.
+//! (`shared_dsp::master::MasterChain`), in two passes when it learns: a first pass measures
+//! what the plugin's Learn measures and sets the gain the same way, a second renders at that
+//! gain.
+//!
+//! NOTE: the learned gain acts right before the limiter, so what comes before it (input
+//! gain, EQ, glue compressor) is the same in both passes: the learn pass runs that half of
+//! the chain once, on the sum in place, and the render pass runs only the rest (gain,
+//! limiter, dither). The output differs from one whole chain's by the rounding of the half
+//! way signal to `f32`, about -140 dB (`tests/tests/render_plugins.rs` checks the plugins
+//! against this within -100 dB).
 //!
 //! Both passes run on the sum followed by the chain's latency in silence, and the output
 //! drops the first `latency` frames, so the master lines up with the stems sample for sample
@@ -10,10 +18,11 @@
 //! Both cores work throughout: the stems go through their Strips a chunk at a time, in
 //! parallel, while the learn pass runs over the previous chunk of their sum; the render
 //! pass runs while the previous chunk of its output is measured (BS.1770 loudness, loudness
-//! range, true peak) and encoded. Nobody reads the Strips' analysis or the chain's own output
-//! meters here, so they are off (the audio is the same).
+//! range, true peak), encoded and written. Nobody reads the Strips' analysis or the chain's
+//! own output meters here, so they are off (the audio is the same).
 
-use rayon::prelude::*;
+use std::io::Write;
+
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::master::{learned_gain_db, Dither, LearnPass, MasterChain, MasterSettings};
 use shared_dsp::strip::{Strip, StripSettings};
@@ -51,14 +60,27 @@ pub struct OutputFigures {
 pub struct Mastered {
     /// Left and right, as long as the stems.
     pub output: [Vec<f32>; 2],
-    /// The output file's samples, encoded (see [`audio::encode_wav_data`]).
-    pub encoded: Vec<u8>,
     /// The output's loudness figures.
     pub figures: OutputFigures,
     /// The learn pass, when one ran.
     pub learned: Option<Learned>,
     /// The gain before the limiter the render used, dB.
     pub target_gain_db: f32,
+}
+
+/// What to render: the settings and the output's format.
+pub struct Plan<'a> {
+    /// Each stem's Strip settings, in the stems' order.
+    pub strips: &'a [StripSettings],
+    /// The stems' sample rate, Hz.
+    pub rate: u32,
+    /// The Master's settings.
+    pub master: MasterSettings,
+    /// A loudness target (LUFS) to learn the gain for in a first pass, as the plugin's Learn
+    /// runs over a whole pass (from `master.target_gain_db`); `None` renders at that gain.
+    pub learn_to: Option<f32>,
+    /// The output file's format.
+    pub format: WavFormat,
 }
 
 /// A Stem Master chain at `rate`, stereo, at `settings` from the first sample, its own
@@ -86,28 +108,29 @@ pub fn work_frames(num_stems: usize, frames: usize, learn: bool) -> u64 {
 }
 
 /// Renders: each of `stems` (one or two channels, processed in place, `frames` long)
-/// through a Strip with its settings, their sum through the Master with `settings` (with
-/// `learn_to` a target in LUFS: a learn pass first, from `settings.target_gain_db`, as the
-/// plugin's Learn runs over a whole pass), the output in `format`. `progress` advances by
-/// one per frame of each stem and of each pass.
+/// through a Strip with its settings, their sum through the Master, the output in
+/// `plan.format`, its samples (no header) written to `file` as they are made. With a target
+/// to learn, the learn pass runs the first half of the Master's chain
+/// ([`MasterChain::process_front`]: EQ and glue compressor, up to the target gain) on the sum
+/// in place, and the render pass only the second ([`MasterChain::process_back`]: learned
+/// gain, limiter, dither), which is all the learned gain changes. `progress` advances by one
+/// per frame of each stem and of each pass. Fails only when `file` cannot be written.
 pub fn render(
     stems: &mut [Vec<Vec<f32>>],
-    strip_settings: &[StripSettings],
-    rate: u32,
-    settings: &MasterSettings,
-    learn_to: Option<f32>,
-    format: WavFormat,
+    plan: &Plan,
     progress: &indicatif::ProgressBar,
-) -> Mastered {
+    file: &mut (dyn Write + Send),
+) -> std::io::Result<Mastered> {
+    let (rate, format) = (plan.rate, plan.format);
     let frames = stems.first().map_or(0, |s| s[0].len());
     let mut settings = MasterSettings {
         dither: dither_for(format),
-        ..*settings
+        ..plan.master
     };
     let latency = master_chain(rate, &settings).latency_samples();
     let mut strips: Vec<Strip> = stems
         .iter()
-        .zip(strip_settings)
+        .zip(plan.strips)
         .map(|(channels, s)| {
             let mut strip =
                 Strip::new(rate as f32, channels.len()).expect("1 or 2 channels, positive rate");
@@ -117,53 +140,52 @@ pub fn render(
             strip
         })
         .collect();
-    // The learn pass needs no dither (it changes nothing it measures).
-    let mut learner = learn_to.map(|target| {
-        let mut chain = master_chain(
-            rate,
-            &MasterSettings {
-                dither: Dither::Off,
-                ..settings
-            },
-        );
+    let mut learner = plan.learn_to.map(|target| {
+        let mut chain = master_chain(rate, &settings);
         chain.start_learn(target);
         chain
     });
+    // The sum, then the chain's latency in silence (which closes each pass, as it follows
+    // the programme in the output).
     let mut sum = [
         vec![0.0f32; frames + latency],
         vec![0.0f32; frames + latency],
     ];
-    let num_chunks = frames.div_ceil(CHUNK);
-    // Chunk k's Strips beside the learn pass over chunk k - 1 of the sum.
-    for k in 0..=num_chunks {
-        let strips_part = k < num_chunks;
-        let range = k * CHUNK..((k + 1) * CHUNK).min(frames);
-        let [sum_l, sum_r] = &mut sum;
-        let (learn_l, next_l) = sum_l.split_at_mut(range.start.min(frames));
-        let (learn_r, next_r) = sum_r.split_at_mut(range.start.min(frames));
-        let previous = k.checked_sub(1).map(|p| p * CHUNK..range.start.min(frames));
-        rayon::join(
-            || {
-                if strips_part {
-                    run_strips(stems, &mut strips, range.clone(), progress);
-                    add_chunk(stems, range.clone(), next_l, next_r);
+    // The Strips, the sum and the learn pass over it, chunk by chunk on every core (see
+    // `tasks`).
+    let [sum_l, sum_r] = &mut sum;
+    super::tasks::strips_sum_and_learn(
+        stems,
+        &mut strips,
+        frames,
+        CHUNK,
+        [sum_l, sum_r],
+        learner.as_mut(),
+        |strip, piece| {
+            let len = piece[0].len();
+            for start in (0..len).step_by(BLOCK) {
+                let block = start..(start + BLOCK).min(len);
+                match piece.as_mut_slice() {
+                    [l, r] => strip.process(&mut l[block.clone()], Some(&mut r[block])),
+                    [l] => strip.process(&mut l[block], None),
+                    _ => unreachable!("stems are mono or stereo"),
                 }
-            },
-            || {
-                if let (Some(chain), Some(p)) = (learner.as_mut(), previous) {
-                    let mut l = learn_l[p.clone()].to_vec();
-                    let mut r = learn_r[p.clone()].to_vec();
-                    run_chain(chain, &mut l, &mut r, progress);
-                }
-            },
-        );
-    }
+            }
+            progress.inc(len as u64);
+        },
+        add_stems,
+        |chain, left, right| run_chain(chain, MasterChain::process_front, left, right, progress),
+    );
     let learned = learner.and_then(|mut chain| {
-        // The latency's silence closes the pass, as it follows the programme in the render.
-        let mut l = vec![0.0f32; latency];
-        let mut r = vec![0.0f32; latency];
-        run_chain(&mut chain, &mut l, &mut r, progress);
-        let target = learn_to?;
+        let [l, r] = &mut sum;
+        run_chain(
+            &mut chain,
+            MasterChain::process_front,
+            &mut l[frames..],
+            &mut r[frames..],
+            progress,
+        );
+        let target = plan.learn_to?;
         let pass = chain.finish_learn()?;
         let gain_db = learned_gain_db(settings.target_gain_db, target, settings.output_db, &pass);
         Some(Learned { pass, gain_db })
@@ -171,94 +193,88 @@ pub fn render(
     if let Some(l) = learned {
         settings.target_gain_db = l.gain_db;
     }
-    let (encoded, figures) = render_pass(&mut sum, rate, &settings, latency, format, progress);
+    // After a learn pass the sum holds the front's output; else the sum itself.
+    let process = if plan.learn_to.is_some() {
+        MasterChain::process_back
+    } else {
+        MasterChain::process
+    };
+    let figures = render_pass(
+        &mut sum, rate, &settings, process, latency, format, progress, file,
+    )?;
     for c in &mut sum {
         c.drain(..latency.min(c.len()));
     }
-    Mastered {
+    Ok(Mastered {
         output: sum,
-        encoded,
         figures,
         learned,
         target_gain_db: settings.target_gain_db,
-    }
+    })
 }
 
-/// Frames `range` of every stem through its Strip, the stems in parallel.
-fn run_strips(
-    stems: &mut [Vec<Vec<f32>>],
-    strips: &mut [Strip],
-    range: std::ops::Range<usize>,
-    progress: &indicatif::ProgressBar,
-) {
-    stems
-        .par_iter_mut()
-        .zip(strips.par_iter_mut())
-        .for_each(|(channels, strip)| {
-            let (left, right) = match channels.as_mut_slice() {
-                [l, r] => (&mut l[range.clone()], Some(&mut r[range.clone()])),
-                [l] => (&mut l[range.clone()], None),
-                _ => unreachable!("stems are mono or stereo"),
-            };
-            let mut right = right;
-            for (k, l) in left.chunks_mut(BLOCK).enumerate() {
-                let r = right
-                    .as_deref_mut()
-                    .map(|r| &mut r[k * BLOCK..k * BLOCK + l.len()]);
-                strip.process(l, r);
+/// Writes the sum of `stems` (one chunk of each: one or two channels; a mono stem feeds
+/// both), added in their order, into `left` and `right`.
+fn add_stems(stems: &[&Vec<&mut [f32]>], left: &mut [f32], right: &mut [f32]) {
+    // NOTE: block by block, every stem into a block of the sum that stays in the cache; and
+    // the first stem's block written, not added (the sum's memory is never read before it
+    // is written: reading a fresh page and then writing it faults twice). The same order of
+    // additions as stem after stem over the whole chunk, so the same bits.
+    const ADD_BLOCK: usize = 1024;
+    for start in (0..left.len()).step_by(ADD_BLOCK) {
+        let end = (start + ADD_BLOCK).min(left.len());
+        let (l, r) = (&mut left[start..end], &mut right[start..end]);
+        for (i, stem) in stems.iter().enumerate() {
+            let sl = &stem[0][start..end];
+            let sr = &stem.get(1).unwrap_or(&stem[0])[start..end];
+            if i == 0 {
+                l.iter_mut().zip(sl).for_each(|(o, x)| *o = 0.0 + *x);
+                r.iter_mut().zip(sr).for_each(|(o, x)| *o = 0.0 + *x);
+            } else {
+                l.iter_mut().zip(sl).for_each(|(o, x)| *o += *x);
+                r.iter_mut().zip(sr).for_each(|(o, x)| *o += *x);
             }
-            progress.inc(range.len() as u64);
-        });
-}
-
-/// Adds frames `range` of `stems`, in their order (a mono stem feeds both channels), into
-/// `left` and `right` (which start at `range.start`).
-fn add_chunk(
-    stems: &[Vec<Vec<f32>>],
-    range: std::ops::Range<usize>,
-    left: &mut [f32],
-    right: &mut [f32],
-) {
-    let n = range.len();
-    for s in stems {
-        let r = s.get(1).unwrap_or(&s[0]);
-        for (o, x) in left[..n].iter_mut().zip(&s[0][range.clone()]) {
-            *o += *x;
-        }
-        for (o, x) in right[..n].iter_mut().zip(&r[range.clone()]) {
-            *o += *x;
         }
     }
 }
 
-/// `left` and `right` through `chain` in blocks, in place.
+/// One of [`MasterChain`]'s ways to process a block: whole, its front or its back.
+type ChainStage = fn(&mut MasterChain, &mut [f32], Option<&mut [f32]>);
+
+/// `left` and `right` through `chain`'s `stage` in blocks, in place.
 fn run_chain(
     chain: &mut MasterChain,
+    stage: ChainStage,
     left: &mut [f32],
     right: &mut [f32],
     progress: &indicatif::ProgressBar,
 ) {
     for (l, r) in left.chunks_mut(BLOCK).zip(right.chunks_mut(BLOCK)) {
-        chain.process(l, Some(r));
+        stage(chain, l, Some(r));
     }
     progress.inc(left.len() as u64);
 }
 
-/// The render pass over `sum` (in place), chunk by chunk, with the previous chunk of the
-/// output (from `latency` on) measured and encoded beside it.
+/// The render pass over `sum` (in place) through `stage` of a chain at `settings`, chunk by
+/// chunk, with the previous chunk of the output (from `latency` on) measured, encoded and
+/// written to `file` beside it.
+#[allow(clippy::too_many_arguments)]
 fn render_pass(
     sum: &mut [Vec<f32>; 2],
     rate: u32,
     settings: &MasterSettings,
+    stage: ChainStage,
     latency: usize,
     format: WavFormat,
     progress: &indicatif::ProgressBar,
-) -> (Vec<u8>, OutputFigures) {
+    file: &mut (dyn Write + Send),
+) -> std::io::Result<OutputFigures> {
     let mut chain = master_chain(rate, settings);
     let mut meter = LoudnessMeter::new(rate, 2).ok();
     let total = sum[0].len();
-    let mut encoded = Vec::with_capacity(total.saturating_sub(latency) * 2 * format.bytes());
+    let mut encoded = Vec::with_capacity(CHUNK * 2 * format.bytes());
     let mut clipped = 0u64;
+    let mut written = Ok(());
     let num_chunks = total.div_ceil(CHUNK);
     let [left, right] = sum;
     for k in 0..=num_chunks {
@@ -268,7 +284,15 @@ fn render_pass(
         let n = todo_l.len().min(CHUNK);
         let previous = (k.saturating_sub(1) * CHUNK).max(latency).min(start)..start;
         rayon::join(
-            || run_chain(&mut chain, &mut todo_l[..n], &mut todo_r[..n], progress),
+            || {
+                run_chain(
+                    &mut chain,
+                    stage,
+                    &mut todo_l[..n],
+                    &mut todo_r[..n],
+                    progress,
+                )
+            },
             || {
                 if previous.is_empty() {
                     return;
@@ -277,9 +301,12 @@ fn render_pass(
                 if let Some(m) = meter.as_mut() {
                     m.process(l, Some(r));
                 }
+                encoded.clear();
                 clipped += audio::encode_wav_data(&[l, r], format, &mut encoded);
+                written = file.write_all(&encoded);
             },
         );
+        std::mem::replace(&mut written, Ok(()))?;
     }
     let figures = match meter.as_mut() {
         Some(m) => OutputFigures {
@@ -295,5 +322,5 @@ fn render_pass(
             clipped,
         },
     };
-    (encoded, figures)
+    Ok(figures)
 }

@@ -23,7 +23,8 @@ pub const LEARNED_GAIN_RANGE_DB: (f32, f32) = (-30.0, 30.0);
 pub struct LearnPass {
     /// Integrated loudness at the limiter's input, LUFS.
     pub input_lufs: f32,
-    /// Integrated loudness at the output during the pass, LUFS.
+    /// Integrated loudness at the output during the pass, LUFS (`-inf` after a pass of
+    /// [`super::MasterChain::process_front`], which has no output).
     pub output_lufs: f32,
     /// Loudness the limiter takes at the learned gain, LU (≥ 0; from the shadow limiter).
     pub limiter_loss_lu: f32,
@@ -76,7 +77,8 @@ pub(crate) struct Learner {
 impl Learner {
     /// A learner for `num_channels` at a rate the loudness meters run at.
     pub fn new(meter_rate: u32, sample_rate_hz: f32, num_channels: usize) -> Option<Self> {
-        let meter = || LoudnessMeter::new(meter_rate, num_channels).ok();
+        // Loudness alone: the pass reads no peak.
+        let meter = || LoudnessMeter::loudness_only(meter_rate, num_channels).ok();
         Some(Self {
             input: meter()?,
             output: meter()?,

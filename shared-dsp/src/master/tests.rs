@@ -380,3 +380,59 @@ fn output_meters_off_change_neither_the_audio_nor_learn() {
     assert!(on.take_meters().integrated_lufs.is_finite());
     assert_eq!(off.take_meters().integrated_lufs, f32::NEG_INFINITY);
 }
+
+/// An offline render's two passes, the front of one chain (with the learn pass) and the back
+/// of another at the learned gain, give what one whole chain gives at that gain, within the
+/// rounding of the front's output to `f32` (dither on, so also within a step of the 24-bit
+/// grid where that rounding moves a sample across one); and the front's learn pass measures
+/// what the whole chain's does, bit for bit.
+#[test]
+fn front_then_back_equals_the_whole_chain() {
+    let rate = 48_000.0;
+    let input = programme_at(rate, 4.0, -24.0, 11);
+    let settings = |target_gain_db| MasterSettings {
+        target_gain_db,
+        dither: Dither::Bits24,
+        ..everything_on()
+    };
+    let chain_at = |s: &MasterSettings| {
+        let mut c = MasterChain::new(rate, 2);
+        c.set_target(s);
+        c.snap_to_target();
+        c
+    };
+    let mut whole = chain_at(&settings(0.0));
+    let mut front = chain_at(&settings(0.0));
+    whole.start_learn(-14.0);
+    front.start_learn(-14.0);
+    run(&mut whole, &input, 512);
+    let mut half = input.clone();
+    for (l, r) in half.left.chunks_mut(512).zip(half.right.chunks_mut(512)) {
+        front.process_front(l, Some(r));
+    }
+    let (a, b) = (whole.finish_learn().unwrap(), front.finish_learn().unwrap());
+    assert_eq!(
+        (a.input_lufs, a.limiter_loss_lu),
+        (b.input_lufs, b.limiter_loss_lu)
+    );
+    assert_eq!(b.output_lufs, f32::NEG_INFINITY, "the front has no output");
+    let gain = learned_gain_db(0.0, -14.0, settings(0.0).output_db, &a);
+    assert!(gain > 6.0, "the limiter must work in this test: {gain} dB");
+
+    let expected = run(&mut chain_at(&settings(gain)), &input, 512);
+    let mut back = chain_at(&settings(gain));
+    // Another block size: the back keeps its own control grid.
+    for (l, r) in half.left.chunks_mut(700).zip(half.right.chunks_mut(700)) {
+        back.process_back(l, Some(r));
+    }
+    assert!(back.take_meters().limiter_reduction_db > 1.0);
+    let worst = [(&expected.left, &half.left), (&expected.right, &half.right)]
+        .iter()
+        .flat_map(|(e, h)| e.iter().zip(h.iter()).map(|(x, y)| (x - y).abs()))
+        .fold(0.0f32, f32::max);
+    assert!(
+        gain_to_db(worst) < -120.0,
+        "front then back differs from the whole chain by {} dB",
+        gain_to_db(worst)
+    );
+}
