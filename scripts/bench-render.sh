@@ -17,12 +17,17 @@ if [ ! -f "$dir/stems/lead_vocal_2.wav" ]; then
   for f in "$dir"/stems/*.wav; do cp "$f" "${f%.wav}_2.wav"; done
 fi
 echo "files: $(ls "$dir"/stems/*.wav | wc -l), cores: $(nproc)"
-runs=${RUNS:-3}
+load=$(cut -d' ' -f1 /proc/loadavg)
+runs=${RUNS:-5}
+walls=()
 for run in $(seq "$runs"); do
   t0=$(date +%s.%N)
   "$stems" render "$dir/stems" -o "$dir/master.wav" --session scripts/bench-render.toml --force --quiet
   t1=$(date +%s.%N)
   wall=$(echo "$t1 - $t0" | bc)
+  walls+=("$wall")
   echo "run $run: ${wall} s wall, $(echo "scale=1; 180 / $wall" | bc)x real time (target: 100x)"
 done
+median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+echo "median of $runs: ${median} s wall, $(echo "scale=1; 180 / $median" | bc)x real time (load average before: $load)"
 "$stems" render "$dir/stems" -o "$dir/master.wav" --session scripts/bench-render.toml --force | tail -4

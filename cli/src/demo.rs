@@ -19,6 +19,9 @@ use crate::audio;
 const DEMO_SECONDS: f64 = 30.0;
 /// Sample rate of the demo stems, Hz.
 const DEMO_RATE: u32 = 48_000;
+/// The song fades out over its last seconds (at most a quarter of it), as a finished song
+/// ends: a stem cut off mid-note is what `stems check` rightly flags.
+const FADE_OUT_SECONDS: f64 = 2.0;
 
 /// `stems demo` options.
 #[derive(Args, Debug, Clone)]
@@ -45,6 +48,19 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Fades the last `frames` of `audio` out along a raised cosine, to silence at its last
+/// sample.
+fn fade_out(audio: &mut Stereo, frames: usize) {
+    let len = audio.len();
+    let frames = frames.min(len);
+    for (k, i) in (len - frames..len).enumerate() {
+        let t = (k + 1) as f64 / frames as f64;
+        let g = (0.5 * (1.0 + (std::f64::consts::PI * t).cos())) as f32;
+        audio.left[i] *= g;
+        audio.right[i] *= g;
+    }
+}
+
 /// Runs `stems demo`.
 pub fn run(args: DemoArgs) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&args.dir) {
@@ -57,7 +73,9 @@ pub fn run(args: DemoArgs) -> ExitCode {
     let written: Result<Vec<(PathBuf, Stereo)>, anyhow::Error> = DemoStem::ALL
         .par_iter()
         .map(|stem| {
-            let audio = stem.generator(f64::from(DEMO_RATE)).render(args.seconds);
+            let mut audio = stem.generator(f64::from(DEMO_RATE)).render(args.seconds);
+            let fade = FADE_OUT_SECONDS.min(args.seconds / 4.0) * f64::from(DEMO_RATE);
+            fade_out(&mut audio, fade as usize);
             let path = args.dir.join(format!("{}.wav", stem.file_stem()));
             audio::write_wav(&path, DEMO_RATE, &[&audio.left, &audio.right])?;
             Ok((path, audio))

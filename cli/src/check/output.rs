@@ -192,8 +192,8 @@ fn null_text(s: &mut String, mix: &Stem, t: &NullTest) {
     );
     let _ = writeln!(
         s,
-        "  gain      {:+.2} dB (the mix against the sum)",
-        t.gain_db
+        "  gain      {} (the mix against the sum)",
+        super::rules::signed_db_text(t.gain_db)
     );
     if t.residual_db <= RESIDUAL_FLOOR_DB {
         let _ = writeln!(

@@ -530,7 +530,7 @@ pub fn evaluate(r: &Report, ignore: &[Check], strict: bool) -> Vec<CheckResult> 
                 "the mix is inverted against the stems' sum".to_owned(),
             ),
         );
-        let gain_text = format!("{:+.2} dB", t.gain_db);
+        let gain_text = signed_db_text(t.gain_db);
         push(
             Check::Gain,
             gain_text.clone(),
@@ -602,4 +602,25 @@ fn channel_name(k: usize, of: usize) -> &'static str {
 
 fn role_text(role: StemRole) -> String {
     role.label().to_lowercase()
+}
+
+/// A gain in dB to two decimals with its sign, "+0.00 dB" for what rounds to zero (not
+/// "-0.00 dB" for a hair under it).
+pub(crate) fn signed_db_text(db: f64) -> String {
+    let rounded = (db * 100.0).round() / 100.0;
+    format!("{:+.2} dB", if rounded == 0.0 { 0.0 } else { rounded })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gain_that_rounds_to_zero_reads_plus_zero() {
+        assert_eq!(signed_db_text(-0.0004), "+0.00 dB");
+        assert_eq!(signed_db_text(-0.0), "+0.00 dB");
+        assert_eq!(signed_db_text(0.004), "+0.00 dB");
+        assert_eq!(signed_db_text(-0.006), "-0.01 dB");
+        assert_eq!(signed_db_text(3.0), "+3.00 dB");
+    }
 }
