@@ -173,6 +173,39 @@ fn mono_strip_processes_one_channel() {
         &mut snap,
     );
     assert_eq!(snap.band_db[0], snap.band_db[1]);
+
+    // A right channel given to a mono Strip (here a shorter one) is ignored: the left comes
+    // out as before, all of it, and the right is untouched.
+    let mut with_right = Strip::new(48_000.0, 1).unwrap();
+    let mut s = everything_on();
+    s.width = 2.0;
+    with_right.set_target(&s);
+    let (mut left, mut right) = (noise(10_000, 9), noise(5_000, 10));
+    with_right.process(&mut left, Some(&mut right));
+    assert_eq!(left, l);
+    assert_eq!(
+        right,
+        noise(5_000, 10),
+        "a mono Strip wrote to the right channel"
+    );
+}
+
+/// A stereo Strip given channels of different lengths processes the frames both have and
+/// leaves the rest of the longer one alone.
+#[test]
+fn stereo_strip_processes_the_frames_both_channels_have() {
+    let mut uneven = Strip::new(48_000.0, 2).unwrap();
+    let mut even = Strip::new(48_000.0, 2).unwrap();
+    for s in [&mut uneven, &mut even] {
+        s.set_target(&everything_on());
+    }
+    let (mut l, mut r) = (noise(3_000, 11), noise(2_000, 12));
+    uneven.process(&mut l, Some(&mut r));
+    let (mut l2, mut r2) = (noise(2_000, 11), noise(2_000, 12));
+    even.process(&mut l2, Some(&mut r2));
+    assert_eq!(l[..2_000], l2[..]);
+    assert_eq!(r, r2);
+    assert_eq!(l[2_000..], noise(3_000, 11)[2_000..]);
 }
 
 #[test]
@@ -420,4 +453,153 @@ fn analysis_off_changes_nothing_audible() {
     assert!(on.integrated_lufs().is_finite());
     assert_eq!(off.integrated_lufs(), f32::NEG_INFINITY);
     assert!(!off.snapshot_due());
+}
+
+/// "Switches change at once": with every section set up, flipping one switch alone (a
+/// section on or off, a filter's slope) changes the output within the control period that
+/// follows, though no continuous setting moves and so nothing ramps.
+#[test]
+fn each_switch_alone_takes_effect_at_once() {
+    type Flip = fn(&mut StripSettings);
+    let flips: [(&str, Flip); 10] = [
+        ("high-pass off", |s| s.eq.high_pass.enabled = false),
+        ("high-pass slope", |s| {
+            s.eq.high_pass.slope = FilterSlope::Db12
+        }),
+        ("low-pass off", |s| s.eq.low_pass.enabled = false),
+        ("low-pass slope", |s| {
+            s.eq.low_pass.slope = FilterSlope::Db12
+        }),
+        ("low shelf off", |s| s.eq.low_shelf.enabled = false),
+        ("high shelf off", |s| s.eq.high_shelf.enabled = false),
+        ("bell 1 off", |s| s.eq.bells[0].enabled = false),
+        ("bell 2 off", |s| s.eq.bells[1].enabled = false),
+        ("bell 3 off", |s| s.eq.bells[2].enabled = false),
+        ("compressor off", |s| s.compressor.enabled = false),
+    ];
+    let rate = 48_000.0;
+    let (l, r) = (noise(8_192, 41), noise(8_192, 42));
+    let (head, tail) = (4_096, 4_096..4_096 + CONTROL_INTERVAL);
+    for (what, flip) in flips {
+        let mut kept = Strip::new(rate, 2).unwrap();
+        kept.set_target(&everything_on());
+        kept.snap_to_target();
+        let mut flipped = Strip::new(rate, 2).unwrap();
+        flipped.set_target(&everything_on());
+        flipped.snap_to_target();
+        run(&mut kept, &l[..head], &r[..head], 256);
+        run(&mut flipped, &l[..head], &r[..head], 256);
+        let mut s = everything_on();
+        flip(&mut s);
+        flipped.set_target(&s);
+        let (a, _) = run(&mut kept, &l[tail.clone()], &r[tail.clone()], 256);
+        let (b, _) = run(&mut flipped, &l[tail.clone()], &r[tail.clone()], 256);
+        let diff = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            diff > 1e-4,
+            "{what}: output unchanged ({diff:e}) in the next 32 frames"
+        );
+    }
+}
+
+/// The Strip's integrated loudness and loudness range are those of its output: the same as
+/// a [`crate::loudness::LoudnessMeter`] fed what came out, for a tone that steps between two
+/// levels 12 dB apart (so the range is far from zero). Before any audio: `-inf` and 0.
+#[test]
+fn integrated_loudness_and_range_are_the_outputs() {
+    let rate = 48_000.0;
+    let mut strip = Strip::new(rate, 2).unwrap();
+    assert_eq!(strip.integrated_lufs(), f32::NEG_INFINITY);
+    assert_eq!(strip.loudness_range_lu(), 0.0);
+    let mut settings = everything_on();
+    settings.compressor.enabled = false;
+    strip.set_target(&settings);
+    strip.snap_to_target();
+    let second = rate as usize;
+    let tone: Vec<f32> = (0..12)
+        .flat_map(|s| sine(rate, 1000.0, if s % 6 < 3 { 0.5 } else { 0.125 }, second))
+        .collect();
+    let (l, r) = run(&mut strip, &tone, &tone, 1024);
+    let mut meter = crate::loudness::LoudnessMeter::new(48_000, 2).unwrap();
+    meter.process(&l, Some(&r));
+    assert_eq!(strip.integrated_lufs(), meter.integrated_lufs());
+    assert_eq!(strip.take_meters().integrated_lufs, meter.integrated_lufs());
+    assert_eq!(strip.loudness_range_lu(), meter.loudness_range_lu());
+    assert!(
+        strip.integrated_lufs() > -20.0,
+        "{}",
+        strip.integrated_lufs()
+    );
+    assert!(
+        strip.loudness_range_lu() > 6.0,
+        "{}",
+        strip.loudness_range_lu()
+    );
+}
+
+/// A preset load that moves every continuous setting at once (all 29 of them) ramps there
+/// like a single change does: a second later the output is at the level of a Strip that
+/// had the new settings from the start.
+#[test]
+fn moving_every_setting_at_once_ramps_to_all_of_them() {
+    let rate = 48_000.0;
+    let old = everything_on();
+    let mut new = old;
+    new.trim_db = -2.0;
+    new.output_db = -7.0;
+    new.gain_offset_db = 1.0;
+    new.width = 0.7;
+    new.eq.high_pass.freq_hz = 60.0;
+    new.eq.low_pass.freq_hz = 12_000.0;
+    let [b0, b1, b2] = &mut new.eq.bells;
+    for b in [&mut new.eq.low_shelf, b0, b1, b2, &mut new.eq.high_shelf] {
+        b.freq_hz *= 1.5;
+        b.gain_db += 1.0;
+        b.q *= 1.3;
+    }
+    let c = &mut new.compressor;
+    c.threshold_db -= 3.0;
+    c.ratio += 1.0;
+    c.attack_ms += 5.0;
+    c.release_ms += 50.0;
+    c.knee_db += 2.0;
+    c.makeup_db += 1.0;
+    c.mix -= 0.1;
+    c.sidechain_hp_hz = 80.0;
+    c.stereo_link = 0.5;
+    let moved = to_vector(&new);
+    let kept = to_vector(&old);
+    assert!(
+        moved.iter().zip(&kept).all(|(a, b)| a != b),
+        "every continuous value must move"
+    );
+
+    let (l, r) = (
+        noise(rate as usize * 3 / 2, 51),
+        noise(rate as usize * 3 / 2, 52),
+    );
+    let mut ramped = Strip::new(rate, 2).unwrap();
+    ramped.set_target(&old);
+    ramped.snap_to_target();
+    run(&mut ramped, &l[..4_800], &r[..4_800], 480);
+    ramped.set_target(&new);
+    let mut fresh = Strip::new(rate, 2).unwrap();
+    fresh.set_target(&new);
+    fresh.snap_to_target();
+    let (a, _) = run(&mut ramped, &l[4_800..], &r[4_800..], 480);
+    let (b, _) = run(&mut fresh, &l[4_800..], &r[4_800..], 480);
+    let last = a.len() - rate as usize / 4..;
+    let rms_db = |x: &[f32]| {
+        let ms = x.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / x.len() as f64;
+        10.0 * ms.log10()
+    };
+    let (got, want) = (rms_db(&a[last.clone()]), rms_db(&b[last]));
+    assert!(
+        (got - want).abs() < 0.1,
+        "after a second: {got:.2} dB, a Strip set so from the start reads {want:.2} dB"
+    );
 }

@@ -80,6 +80,21 @@ fn only_channel_counts_and_rates_that_are_no_rates_are_refused() {
     assert!(Strip::new(48_000.0, 0).is_err());
     assert!(Strip::new(0.0, 2).is_err());
     assert!(Strip::new(f32::NAN, 2).is_err());
+    // The messages name the value given and what the Strip takes.
+    assert_eq!(
+        StripError::UnsupportedChannels(3).to_string(),
+        "3 channels given to the Strip; it processes mono or stereo"
+    );
+    assert_eq!(
+        Strip::new(-1.0, 2).err().map(|e| e.to_string()).as_deref(),
+        Some("sample rate -1 Hz given to the Strip; it needs a positive rate")
+    );
+    // What was accepted is what the Strip reports.
+    for (rate, channels) in [(44_100.0, 1), (96_000.0, 2)] {
+        let strip = Strip::new(rate, channels).unwrap();
+        assert_eq!(strip.sample_rate_hz(), rate);
+        assert_eq!(strip.num_channels(), channels);
+    }
 }
 
 /// At every rate a host may ask for, mono and stereo, with every section on: bad input
