@@ -54,6 +54,9 @@ struct Board {
     /// The next chunk the learn pass runs over, and whether it runs now.
     next_learn: usize,
     learn_running: bool,
+    /// A task panicked: nothing more is handed out, so the other workers end and the panic
+    /// reaches the caller instead of leaving them waiting for that task forever.
+    abandoned: bool,
 }
 
 impl Board {
@@ -68,10 +71,14 @@ impl Board {
             sum_done: vec![false; chunks],
             next_learn: 0,
             learn_running: false,
+            abandoned: false,
         }
     }
 
     fn take(&mut self) -> Next {
+        if self.abandoned {
+            return Next::Done;
+        }
         let k = self.next_learn;
         if self.learning && !self.learn_running && k < self.chunks && self.sum_done[k] {
             self.learn_running = true;
@@ -185,9 +192,12 @@ pub fn strips_sum_and_learn(
             }
         };
         drop(b);
+        let _finished = Finished {
+            board: &board,
+            changed: &changed,
+            task,
+        };
         run(task);
-        lock(&board).finish(task);
-        changed.notify_all();
     };
     std::thread::scope(|scope| {
         for _ in 1..rayon::current_num_threads().max(1) {
@@ -195,6 +205,24 @@ pub fn strips_sum_and_learn(
         }
         worker();
     });
+}
+
+/// Marks its task finished when dropped, also while a panic unwinds (then abandoning the
+/// rest), and wakes the waiting workers.
+struct Finished<'a> {
+    board: &'a Mutex<Board>,
+    changed: &'a Condvar,
+    task: Task,
+}
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        let mut b = lock(self.board);
+        b.abandoned |= std::thread::panicking();
+        b.finish(self.task);
+        drop(b);
+        self.changed.notify_all();
+    }
 }
 
 /// The lock's data; a panic elsewhere has already failed the render, so a poisoned lock is
@@ -240,6 +268,40 @@ mod tests {
         }
         // The learn pass goes as soon as a chunk is summed, ahead of later Strips.
         assert!(at(Task::Learn(0)) < at(Task::Strip(0, 1)), "{order:?}");
+    }
+
+    /// A task that panics ends the phase with its panic, on any number of threads, instead of
+    /// leaving the other workers waiting for it.
+    #[test]
+    fn a_panicking_task_ends_the_phase_with_its_panic() {
+        let frames = 4 * 64;
+        let mut stems = vec![vec![vec![0.1f32; frames]; 2]; 3];
+        let mut strips: Vec<Strip> = (0..3).map(|_| Strip::new(48_000.0, 2).unwrap()).collect();
+        let (mut l, mut r) = (vec![0.0f32; frames], vec![0.0f32; frames]);
+        let mut chain = MasterChain::new(48_000.0, 2);
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            strips_sum_and_learn(
+                &mut stems,
+                &mut strips,
+                frames,
+                64,
+                [&mut l, &mut r],
+                Some(&mut chain),
+                |_, _| {
+                    if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 5 {
+                        panic!("a Strip failed");
+                    }
+                },
+                |_, _, _| {},
+                |_, _, _| {},
+            )
+        }));
+        assert!(outcome.is_err(), "the panic reaches the caller");
+        assert!(
+            calls.load(std::sync::atomic::Ordering::SeqCst) < 12,
+            "nothing more ran"
+        );
     }
 
     /// Two workers: while one runs a stem's Strip, the other is not given that stem's next
