@@ -453,6 +453,28 @@ mod tests {
         assert!(bands[top] > -40.0, "{}", bands[top]);
     }
 
+    /// A band that begins inside the top bin below Nyquist has no bin of its own: it reads
+    /// the bin just below Nyquist (a sine there reads its level), neither the floor nor the
+    /// Nyquist bin. The rate puts Nyquist 2 Hz above the lower edge of the band at 10 kHz.
+    #[test]
+    fn a_band_starting_in_the_top_bin_reads_that_bin() {
+        let layout = BandLayout::standard();
+        let b = layout.band_of(10_000.0).unwrap();
+        let rate = 2.0 * (layout.edges_hz[b] + 2.0);
+        let mut sp = BandSpectrum::new(rate);
+        let bin_hz = rate / sp.fft_size() as f32;
+        assert!(
+            bin_hz > 2.0,
+            "the band must begin inside the top bin ({bin_hz} Hz)"
+        );
+        let below_nyquist = (sp.fft_size() / 2 - 1) as f32 * bin_hz;
+        let s = sine(rate, below_nyquist, 0.5, 2.0);
+        sp.process(&s, None);
+        // An on-bin sine leaves 2/3 of its power in its bin under a Hann window: -1.76 dB.
+        let want = 20.0 * 0.5f32.log10() - 1.76;
+        assert_abs_diff_eq!(sp.band_db(0)[b], want, epsilon = 0.5);
+    }
+
     #[test]
     fn silence_reads_the_floor() {
         let mut sp = BandSpectrum::new(48_000.0);

@@ -353,10 +353,9 @@ fn gain_steps_ramp_over_20_ms_in_equal_steps() {
                  ({:.2} ms); largest jump {largest_jump:.3e}, even step {even_step:.3e}",
                 1000.0 * ramp as f32 / rate
             );
-            assert!(
-                first < CONTROL_INTERVAL,
-                "{rate} Hz {setting}: starts at {first}"
-            );
+            // The gain moves from the first sample of the next control period on.
+            let next_tick = (CONTROL_INTERVAL - dc.len() % CONTROL_INTERVAL) % CONTROL_INTERVAL;
+            assert_eq!(first, next_tick, "{rate} Hz {setting}: starts at {first}");
             assert!(
                 ramp as f32 <= nominal && ramp as f32 > nominal - CONTROL_INTERVAL as f32,
                 "{rate} Hz {setting}: ramp of {ramp} frames"
@@ -602,4 +601,93 @@ fn moving_every_setting_at_once_ramps_to_all_of_them() {
         (got - want).abs() < 0.1,
         "after a second: {got:.2} dB, a Strip set so from the start reads {want:.2} dB"
     );
+}
+
+/// A mono Strip sounds as either channel of a stereo one fed the same signal on both (at
+/// width 1, where width does nothing): trim, every section and the output gain, ramping.
+#[test]
+fn mono_strip_sounds_as_a_stereo_one_with_equal_channels() {
+    let rate = 48_000.0;
+    let x = noise(12_000, 13);
+    let mut s = everything_on();
+    s.width = 1.0;
+    let mut mono = Strip::new(rate, 1).unwrap();
+    let mut stereo = Strip::new(rate, 2).unwrap();
+    for strip in [&mut mono, &mut stereo] {
+        strip.set_target(&s);
+    }
+    let mut m = x.clone();
+    for block in m.chunks_mut(500) {
+        mono.process(block, None);
+    }
+    let (l, r) = run(&mut stereo, &x, &x, 500);
+    assert_eq!(l, r);
+    let worst = m
+        .iter()
+        .zip(&l)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(worst <= 1e-6, "mono and stereo differ by {worst:e}");
+    assert_ne!(m, x, "the Strip changed nothing");
+}
+
+/// Width is mid/side: with every other section off, width `w` keeps the mid `(L + R)/2`
+/// and scales the side `(L - R)/2` by `w` (0 is mono, 2 doubles the side).
+#[test]
+fn width_scales_the_side_and_keeps_the_mid() {
+    let rate = 48_000.0;
+    let (l, r) = (noise(4_096, 14), noise(4_096, 15));
+    for w in [0.0f32, 0.5, 1.5, 2.0] {
+        let mut strip = Strip::new(rate, 2).unwrap();
+        strip.set_target(&StripSettings {
+            width: w,
+            ..StripSettings::default()
+        });
+        strip.snap_to_target();
+        let (ol, or) = run(&mut strip, &l, &r, 256);
+        for i in 0..l.len() {
+            let (mid, side) = ((l[i] + r[i]) / 2.0, (l[i] - r[i]) / 2.0);
+            let (omid, oside) = ((ol[i] + or[i]) / 2.0, (ol[i] - or[i]) / 2.0);
+            assert!(
+                (omid - mid).abs() <= 1e-6,
+                "width {w}: mid {omid} for {mid}"
+            );
+            assert!(
+                (oside - w * side).abs() <= 1e-6,
+                "width {w}: side {oside} for {}",
+                w * side
+            );
+        }
+    }
+}
+
+/// Snapshots fall due every [`SNAPSHOT_SECONDS`] (40 a second) of audio whatever the block
+/// size, as long as a block is shorter than that period: two seconds give 80, within one.
+#[test]
+fn snapshots_fall_due_40_times_a_second_at_any_block_size() {
+    let rate = 48_000.0;
+    let x = noise(2 * rate as usize, 16);
+    for block in [64, 333, 512, 1_000] {
+        let mut strip = Strip::new(rate, 1).unwrap();
+        let mut snap = StemSnapshot::default();
+        let mut taken = 0;
+        for chunk in x.chunks(block) {
+            strip.process(&mut chunk.to_vec(), None);
+            if strip.snapshot_due() {
+                strip.take_snapshot(
+                    StemRole::Bass,
+                    StemName::new("Bass"),
+                    TransportPosition::default(),
+                    &mut snap,
+                );
+                taken += 1;
+            }
+            assert!(!strip.snapshot_due());
+        }
+        let want = 2.0 / SNAPSHOT_SECONDS;
+        assert!(
+            (taken as f32 - want).abs() <= 1.0,
+            "blocks of {block}: {taken} snapshots in 2 s (want {want})"
+        );
+    }
 }
