@@ -106,11 +106,15 @@ fn reset_equals_fresh() {
     let mut used = Strip::new(rate, 2).unwrap();
     used.set_target(&everything_on());
     run(&mut used, &r, &l, 333);
+    assert!(used.integrated_lufs().is_finite());
     used.reset();
+    // The meters forget too: no loudness measured since the reset.
+    assert_eq!(used.integrated_lufs(), f32::NEG_INFINITY);
     let mut fresh = Strip::new(rate, 2).unwrap();
     fresh.set_target(&everything_on());
     fresh.snap_to_target();
     assert_eq!(run(&mut used, &l, &r, 512), run(&mut fresh, &l, &r, 512));
+    assert_eq!(used.integrated_lufs(), fresh.integrated_lufs());
 }
 
 /// Every rate, every block size, every section on (ramping there from the defaults over

@@ -148,3 +148,31 @@ fn bypass_is_block_size_independent_and_finite() {
         assert!(ol.iter().chain(&or).all(|x| x.is_finite()), "{bad}");
     }
 }
+
+/// While the fade to bypass runs the compressor is still heard, so its gain reduction is
+/// reported; once the fade is done it reads 0.
+#[test]
+fn gain_reduction_is_reported_until_the_fade_to_bypass_is_done() {
+    let rate = 48_000.0;
+    let x = sine(rate, 1000.0, 0.5, 9_600);
+    let mut strip = Strip::new(rate, 2).unwrap();
+    strip.set_target(&everything_on());
+    strip.snap_to_target();
+    run(&mut strip, &x[..4_800], &x[..4_800], 100);
+    strip.take_meters();
+    strip.set_bypass(true);
+    let half_fade = 4_800..4_800 + strip.bypass_fade_samples() / 2;
+    run(&mut strip, &x[half_fade.clone()], &x[half_fade.clone()], 32);
+    let during = strip.take_meters().gain_reduction_db;
+    assert!(during > 1.0, "{during} dB while fading to bypass");
+    let after = half_fade.end + strip.bypass_fade_samples() + CONTROL_INTERVAL;
+    run(
+        &mut strip,
+        &x[half_fade.end..after],
+        &x[half_fade.end..after],
+        32,
+    );
+    strip.take_meters();
+    run(&mut strip, &x[after..], &x[after..], 32);
+    assert_eq!(strip.take_meters().gain_reduction_db, 0.0);
+}
