@@ -377,3 +377,20 @@ fn loudness_only_meters_the_same_loudness_without_the_true_peak() {
     // near its band edge.)
     assert_abs_diff_eq!(full.take_true_peak_db(), gain_to_db(0.5), epsilon = 0.2);
 }
+
+/// A stereo meter's peaks include the right channel: a tone in the right channel only reads
+/// its own peak, sample and true.
+#[test]
+fn stereo_peaks_read_the_right_channel_too() {
+    let rate = 48_000;
+    let right = sine(rate, 997.0, 0.5, 1.0);
+    let left = vec![0.0; right.len()];
+    for mut m in [
+        LoudnessMeter::new(rate, 2).unwrap(),
+        LoudnessMeter::loudness_only(rate, 2).unwrap(),
+    ] {
+        feed_in_blocks(&mut m, &left, &right, 512);
+        assert_abs_diff_eq!(m.take_sample_peak_db(), gain_to_db(0.5), epsilon = 0.01);
+        assert_abs_diff_eq!(m.take_true_peak_db(), gain_to_db(0.5), epsilon = 0.05);
+    }
+}
