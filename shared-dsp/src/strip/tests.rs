@@ -464,7 +464,7 @@ fn analysis_off_changes_nothing_audible() {
 #[test]
 fn each_switch_alone_takes_effect_at_once() {
     type Flip = fn(&mut StripSettings);
-    let flips: [(&str, Flip); 10] = [
+    let flips: [(&str, Flip); 11] = [
         ("high-pass off", |s| s.eq.high_pass.enabled = false),
         ("high-pass slope", |s| {
             s.eq.high_pass.slope = FilterSlope::Db12
@@ -479,6 +479,11 @@ fn each_switch_alone_takes_effect_at_once() {
         ("bell 2 off", |s| s.eq.bells[1].enabled = false),
         ("bell 3 off", |s| s.eq.bells[2].enabled = false),
         ("compressor off", |s| s.compressor.enabled = false),
+        ("all bells off", |s| {
+            for b in &mut s.eq.bells {
+                b.enabled = false;
+            }
+        }),
     ];
     let rate = 48_000.0;
     let (l, r) = (noise(8_192, 41), noise(8_192, 42));
