@@ -244,3 +244,59 @@ fn shelves_at_high_rates_are_close() {
         assert!(worst < 0.1, "{worst} dB at {at:?}, {sr} Hz");
     }
 }
+
+/// The named constructors design what their names say: a +6 dB low shelf at 200 Hz lifts
+/// 20 Hz by 6 dB and leaves 10 kHz alone, a high shelf the other way round, a bell reads
+/// its gain at its frequency, a high-pass (low-pass) passes the top (bottom) and cuts the
+/// other end; each equals its analog prototype's design.
+#[test]
+fn named_constructors_design_what_they_say() {
+    let sr = 48_000.0;
+    let q = std::f32::consts::FRAC_1_SQRT_2;
+    let cases = [
+        (
+            BiquadCoefs::low_shelf(sr, 200.0, 6.0, q),
+            AnalogPrototype::LowShelf {
+                freq_hz: 200.0,
+                gain_db: 6.0,
+                q,
+            },
+            [(20.0, 6.0), (10_000.0, 0.0)],
+        ),
+        (
+            BiquadCoefs::high_shelf(sr, 2000.0, 6.0, q),
+            AnalogPrototype::HighShelf {
+                freq_hz: 2000.0,
+                gain_db: 6.0,
+                q,
+            },
+            [(20.0, 0.0), (20_000.0, 6.0)],
+        ),
+        (
+            BiquadCoefs::bell(sr, 1000.0, -9.0, 2.0),
+            AnalogPrototype::Bell {
+                freq_hz: 1000.0,
+                gain_db: -9.0,
+                q: 2.0,
+            },
+            [(1000.0, -9.0), (20.0, 0.0)],
+        ),
+        (
+            BiquadCoefs::high_pass(sr, 1000.0, q),
+            AnalogPrototype::HighPass { freq_hz: 1000.0, q },
+            [(20.0, -68.0), (20_000.0, 0.0)],
+        ),
+        (
+            BiquadCoefs::low_pass(sr, 1000.0, q),
+            AnalogPrototype::LowPass { freq_hz: 1000.0, q },
+            [(20.0, 0.0), (20_000.0, -55.0)],
+        ),
+    ];
+    for (coefs, proto, points) in cases {
+        assert_eq!(coefs, proto.design(sr), "{proto:?}");
+        for (f, want) in points {
+            let got = coefs.magnitude_db(sr, f);
+            assert!((got - want).abs() < 2.0, "{proto:?} at {f} Hz: {got} dB");
+        }
+    }
+}
