@@ -335,3 +335,33 @@ fn narrow_high_bells_keep_the_bound_between_grid_points() {
         worst.1
     );
 }
+
+/// The pass filters' analog prototypes (the references the digital designs are measured
+/// against) read `20 log10(Q)` at their cutoff and fall at 40 dB a decade beyond it.
+#[test]
+fn pass_prototypes_read_their_q_at_the_cutoff() {
+    for q in [0.5f32, std::f32::consts::FRAC_1_SQRT_2, 2.0] {
+        let at_cutoff = 20.0 * q.log10();
+        let hp = AnalogPrototype::HighPass { freq_hz: 1000.0, q };
+        let lp = AnalogPrototype::LowPass { freq_hz: 1000.0, q };
+        assert_abs_diff_eq!(hp.magnitude_db(1000.0), at_cutoff, epsilon = 1e-3);
+        assert_abs_diff_eq!(lp.magnitude_db(1000.0), at_cutoff, epsilon = 1e-3);
+        assert_abs_diff_eq!(hp.magnitude_db(10.0), -80.0, epsilon = 0.01);
+        assert_abs_diff_eq!(lp.magnitude_db(100_000.0), -80.0, epsilon = 0.01);
+    }
+}
+
+/// A sample rate that is no rate (zero, negative, infinite, NaN) designs as at 48 kHz
+/// rather than giving non-finite coefficients.
+#[test]
+fn a_rate_that_is_no_rate_designs_as_48_khz() {
+    let bell = AnalogPrototype::Bell {
+        freq_hz: 1000.0,
+        gain_db: 6.0,
+        q: 1.0,
+    };
+    let at_48k = bell.design(48_000.0);
+    for bad in [0.0, -44_100.0, f32::INFINITY, f32::NAN] {
+        assert_eq!(bell.design(bad), at_48k, "rate {bad}");
+    }
+}
