@@ -523,4 +523,30 @@ mod tests {
         eq.process(&mut silent, None);
         assert!(silent.iter().all(|v| *v == 0.0 || v.is_normal()));
     }
+
+    /// A bell placed on the mid (side) acts on lane 0 (lane 1) of the frames only, which
+    /// the caller fills with mid and side: a +12 dB bell lifts its own lane's sine by 12 dB
+    /// and leaves the other lane exactly as it was.
+    #[test]
+    fn mid_and_side_bells_act_on_their_lane_only() {
+        let sr = 48_000.0;
+        let mut s = EqSettings::default();
+        s.bells[0].enabled = true;
+        s.bells[0].freq_hz = 1000.0;
+        s.bells[0].gain_db = 12.0;
+        let x = sine(sr, 1000.0, 24_000, 0.25);
+        for (placement, lane) in [(Placement::Mid, 0), (Placement::Side, 1)] {
+            let mut eq = Equalizer::new();
+            eq.set_sample_rate(sr);
+            eq.set_bell_placements([placement, Placement::Stereo, Placement::Stereo]);
+            eq.set_settings(&s);
+            let mut frames: Vec<Frame> = x.iter().map(|&v| [v as f64; 2]).collect();
+            eq.process_frames(&mut frames);
+            let lane_out = |k: usize| frames.iter().map(|f| f[k] as f32).collect::<Vec<_>>();
+            let (bell, other) = (lane_out(lane), lane_out(1 - lane));
+            let gain = 20.0 * (sine_amplitude(&bell[12_000..], sr, 1000.0) / 0.25).log10();
+            assert_abs_diff_eq!(gain as f32, 12.0, epsilon = 0.1);
+            assert_eq!(other, x, "{placement:?}: the other lane changed");
+        }
+    }
 }
