@@ -394,3 +394,18 @@ fn stereo_peaks_read_the_right_channel_too() {
         assert_abs_diff_eq!(m.take_true_peak_db(), gain_to_db(0.5), epsilon = 0.05);
     }
 }
+
+/// A meter says how many channels it measures, and refuses what it cannot.
+#[test]
+fn a_meter_knows_its_channels() {
+    assert_eq!(LoudnessMeter::new(48_000, 1).unwrap().num_channels(), 1);
+    assert_eq!(LoudnessMeter::new(48_000, 2).unwrap().num_channels(), 2);
+    assert_eq!(
+        LoudnessMeter::loudness_only(44_100, 2)
+            .unwrap()
+            .num_channels(),
+        2
+    );
+    assert!(LoudnessMeter::new(48_000, 3).is_err());
+    assert!(LoudnessMeter::new(4_000, 2).is_err());
+}
