@@ -127,7 +127,9 @@ pub fn render(
         dither: dither_for(format),
         ..plan.master
     };
-    let latency = master_chain(rate, &settings).latency_samples();
+    // The render pass's chain, made now: its latency sizes the sum's tail.
+    let mut chain = master_chain(rate, &settings);
+    let latency = chain.latency_samples();
     let mut strips: Vec<Strip> = stems
         .iter()
         .zip(plan.strips)
@@ -192,6 +194,8 @@ pub fn render(
     });
     if let Some(l) = learned {
         settings.target_gain_db = l.gain_db;
+        chain.set_target(&settings);
+        chain.snap_to_target();
     }
     // After a learn pass the sum holds the front's output; else the sum itself.
     let process = if plan.learn_to.is_some() {
@@ -199,9 +203,7 @@ pub fn render(
     } else {
         MasterChain::process
     };
-    let figures = render_pass(
-        &mut sum, rate, &settings, process, latency, format, progress, file,
-    )?;
+    let figures = render_pass(&mut sum, chain, process, rate, format, progress, file)?;
     for c in &mut sum {
         c.drain(..latency.min(c.len()));
     }
@@ -255,21 +257,19 @@ fn run_chain(
     progress.inc(left.len() as u64);
 }
 
-/// The render pass over `sum` (in place) through `stage` of a chain at `settings`, chunk by
-/// chunk, with the previous chunk of the output (from `latency` on) measured, encoded and
-/// written to `file` beside it.
-#[allow(clippy::too_many_arguments)]
+/// The render pass over `sum` (in place, `rate` Hz) through `stage` of `chain`, chunk by
+/// chunk, with the previous chunk of the output (from the chain's latency on) measured,
+/// encoded and written to `file` beside it.
 fn render_pass(
     sum: &mut [Vec<f32>; 2],
-    rate: u32,
-    settings: &MasterSettings,
+    mut chain: MasterChain,
     stage: ChainStage,
-    latency: usize,
+    rate: u32,
     format: WavFormat,
     progress: &indicatif::ProgressBar,
     file: &mut (dyn Write + Send),
 ) -> std::io::Result<OutputFigures> {
-    let mut chain = master_chain(rate, settings);
+    let latency = chain.latency_samples();
     let mut meter = LoudnessMeter::new(rate, 2).ok();
     let total = sum[0].len();
     let mut encoded = Vec::with_capacity(CHUNK * 2 * format.bytes());
