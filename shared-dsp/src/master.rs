@@ -17,8 +17,15 @@
 //! Smoothing as in the Strip: continuous settings ramp linearly over [`RAMP_SECONDS`] on a
 //! grid of [`CONTROL_INTERVAL`] samples whose phase persists across calls, so any block size
 //! gives bit-identical output. The lookahead is not smoothed: changing it clears the
-//! limiter and changes [`MasterChain::latency_samples`], which the plugin reports to the
-//! host.
+//! limiter.
+//!
+//! **Latency** ([`MasterChain::latency_samples`]) depends on the sample rate only: the
+//! limiter's delay at its largest lookahead. A shorter lookahead is made up by a plain delay
+//! after the dither, so the host's delay compensation never has to change while the plugin
+//! runs. NOTE: CLAP lets a plugin announce a new latency only while it is being activated
+//! (an active plugin must ask for a restart and wait), and a host that re-measures latency
+//! mid-song drops out or shifts the mix; a lookahead automated or moved during playback
+//! would do either. The cost is the largest lookahead's few milliseconds at every setting.
 //!
 //! **Learn** ([`MasterChain::start_learn`], [`MasterChain::finish_learn`]): while it runs,
 //! the integrated loudness at the limiter's input is measured, and a shadow limiter finds
@@ -247,6 +254,12 @@ pub struct MasterChain {
     eq: Equalizer,
     compressor: Compressor,
     limiter: TruePeakLimiter,
+    /// The chain's latency, samples: the limiter's at its largest lookahead.
+    latency: usize,
+    /// The delay after the dither that makes a shorter lookahead up to `latency`: a ring of
+    /// `latency - limiter latency` frames (none at the largest lookahead).
+    pad: Vec<[f32; 2]>,
+    pad_pos: usize,
     /// The dry input, delayed by the latency, for the bypass.
     dry: Vec<Frame>,
     dry_pos: usize,
@@ -308,6 +321,9 @@ impl MasterChain {
             eq,
             compressor,
             limiter,
+            latency: max_latency,
+            pad: vec![[0.0; 2]; max_latency],
+            pad_pos: 0,
             dry: vec![[0.0; 2]; max_latency + 1],
             dry_pos: 0,
             bypass_pos: 0,
@@ -354,10 +370,37 @@ impl MasterChain {
         self.loudness.is_some()
     }
 
-    /// Delay of the audio through the chain, samples (the limiter's detector and
-    /// lookahead; the same while the limiter or the whole chain is bypassed).
+    /// Delay of the audio through the chain, samples: the limiter's detector and its largest
+    /// lookahead ([`MAX_LOOKAHEAD_MS`]) at this sample rate. It depends on the rate only: the
+    /// same at every lookahead, and while the limiter or the whole chain is bypassed.
     pub fn latency_samples(&self) -> usize {
-        self.limiter.latency_samples()
+        self.latency
+    }
+
+    /// Frames of the delay after the dither (the largest lookahead's latency less the
+    /// current one's).
+    fn pad_len(&self) -> usize {
+        self.latency.saturating_sub(self.limiter.latency_samples())
+    }
+
+    /// One output frame through the delay after the dither.
+    #[inline]
+    fn pad_delay(&mut self, out: [f32; 2]) -> [f32; 2] {
+        let len = self.pad_len();
+        if len == 0 {
+            return out;
+        }
+        let delayed = std::mem::replace(&mut self.pad[self.pad_pos], out);
+        self.pad_pos += 1;
+        if self.pad_pos >= len {
+            self.pad_pos = 0;
+        }
+        delayed
+    }
+
+    fn clear_pad(&mut self) {
+        self.pad.fill([0.0; 2]);
+        self.pad_pos = 0;
     }
 
     /// Sets what the settings should become; continuous ones ramp there over
@@ -389,12 +432,7 @@ impl MasterChain {
             || old.limiter.auto_release != settings.limiter.auto_release
             || old.limiter.lookahead_ms != settings.limiter.lookahead_ms;
         if switches_changed {
-            let latency = self.latency_samples();
             self.apply_current();
-            if self.latency_samples() != latency {
-                self.dry.fill([0.0; 2]);
-                self.dry_pos = 0;
-            }
         }
     }
 
@@ -418,7 +456,12 @@ impl MasterChain {
         self.compressor.set_settings(&comp);
         self.compressor
             .set_auto_release(self.target.compressor_auto_release);
+        let limiter_latency = self.limiter.latency_samples();
         self.limiter.set_settings(&limiter);
+        if self.limiter.latency_samples() != limiter_latency {
+            // The limiter forgot its history; the delay after it starts over with it.
+            self.clear_pad();
+        }
         if let Some(l) = self.learner.as_mut() {
             l.set_limiter(&limiter);
         }
@@ -432,6 +475,7 @@ impl MasterChain {
         self.eq.reset();
         self.compressor.reset();
         self.limiter.reset();
+        self.clear_pad();
         self.dry.fill([0.0; 2]);
         self.dry_pos = 0;
         self.dither_state = DITHER_SEED;
@@ -619,6 +663,7 @@ impl MasterChain {
                         as f32;
                 }
             }
+            out = self.pad_delay(out);
             if stages == Stages::Whole {
                 out = self.bypass_crossfade(out, dry[i]);
             }

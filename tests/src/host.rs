@@ -9,6 +9,13 @@
 //! `assert_process_allocs` for a reason no real host would cause. The started audio
 //! processor moves to the audio thread for each [`Plugin::run`] and back.
 //!
+//! **The spec's threading and activation rules are checked.** The host records every
+//! callback the CLAP spec forbids at the moment it arrives (a main-thread callback from
+//! another thread, `latency.changed` outside `clap_plugin::activate`, a full parameter or
+//! audio-port rescan while active) and [`Plugin`]'s drop fails the test on any
+//! ([`Plugin::violations`]). It answers `thread-check`, so the plugin knows its main thread as
+//! the host does.
+//!
 //! Parameter values: nice-plug exposes every parameter to CLAP as its normalised value
 //! (0..1) times its step count (1 for continuous parameters), both in the params extension
 //! and in `CLAP_EVENT_PARAM_VALUE` events; the CLAP id is nice-plug's hash of the string id
@@ -27,6 +34,7 @@ use clack_extensions::params::{
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
 use clack_extensions::track_info::{HostTrackInfo, HostTrackInfoImpl, TrackInfo, TrackInfoWriter};
 use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
 use clack_host::events::{EventFlags, EventHeader};
@@ -39,6 +47,8 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::thread::ThreadId;
 
 /// nice-plug's CLAP parameter id for a string parameter id (its `hash_param_id`: a 31-based
 /// string hash with the top bit cleared).
@@ -51,14 +61,67 @@ pub fn param_hash(id: &str) -> u32 {
 }
 
 /// Callback state that any thread may touch.
-#[derive(Default)]
 pub struct HostShared {
+    /// The thread that made the instance: the plugin's main thread.
+    main_thread: ThreadId,
+    /// Inside `clap_plugin::activate`.
+    activating: AtomicBool,
+    /// Between a successful `activate` and `deactivate`.
+    active: AtomicBool,
+    /// Callbacks the CLAP spec forbids at the moment they came, described.
+    violations: Mutex<Vec<String>>,
     callback_requested: AtomicBool,
     restart_requested: AtomicBool,
     process_requested: AtomicBool,
     flush_requested: AtomicBool,
     /// Error and fatal messages the plugin logged through the host.
     errors_logged: AtomicU32,
+}
+
+impl HostShared {
+    fn new() -> Self {
+        Self {
+            main_thread: std::thread::current().id(),
+            activating: AtomicBool::new(false),
+            active: AtomicBool::new(false),
+            violations: Mutex::new(Vec::new()),
+            callback_requested: AtomicBool::new(false),
+            restart_requested: AtomicBool::new(false),
+            process_requested: AtomicBool::new(false),
+            flush_requested: AtomicBool::new(false),
+            errors_logged: AtomicU32::new(0),
+        }
+    }
+
+    fn violation(&self, what: String) {
+        eprintln!("[host] CLAP rule broken: {what}");
+        self.violations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what);
+    }
+
+    /// Records `callback` as a violation unless it came on the main thread.
+    fn on_main_thread(&self, callback: &str) {
+        let here = std::thread::current();
+        if here.id() != self.main_thread {
+            self.violation(format!(
+                "{callback} called on thread {:?} ({:?}), not the main thread",
+                here.name(),
+                here.id()
+            ));
+        }
+    }
+}
+
+impl HostThreadCheckImpl for HostShared {
+    fn is_main_thread(&self) -> bool {
+        std::thread::current().id() == self.main_thread
+    }
+    fn is_audio_thread(&self) -> bool {
+        // The audio thread is the one `Plugin::run` spawns: any thread but the main one.
+        !self.is_main_thread()
+    }
 }
 
 impl<'a> SharedHandler<'a> for HostShared {
@@ -97,9 +160,9 @@ impl HostParamsImplShared for HostShared {
 
 /// Main-thread callback state.
 pub struct HostMain<'a> {
-    _shared: &'a HostShared,
+    shared: &'a HostShared,
     track_name: Option<String>,
-    track_color: Option<[u8; 3]>,
+    track_color: Option<[u8; 4]>,
     state_dirty: Cell<bool>,
     param_rescans: Cell<u32>,
     /// Times the plugin said its latency changed.
@@ -109,37 +172,76 @@ pub struct HostMain<'a> {
 impl<'a> MainThreadHandler<'a> for HostMain<'a> {}
 
 impl HostParamsImplMainThread for HostMain<'_> {
-    fn rescan(&self, _flags: ParamRescanFlags) {
-        self.param_rescans.set(self.param_rescans.get() + 1);
+    fn rescan(&self, flags: ParamRescanFlags) {
+        self.shared.on_main_thread("params.rescan");
+        // CLAP: "CLAP_PARAM_RESCAN_ALL ... the plugin must be deactivated".
+        if flags.contains(ParamRescanFlags::ALL) && self.shared.active.load(Ordering::SeqCst) {
+            self.shared
+                .violation("params.rescan(CLAP_PARAM_RESCAN_ALL) while active".into());
+        }
+        // NOTE: only counted when the call was legal (a Cell on another thread would race).
+        if self.shared.is_main_thread() {
+            self.param_rescans.set(self.param_rescans.get() + 1);
+        }
     }
-    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {
+        self.shared.on_main_thread("params.clear");
+    }
 }
 
 impl HostLatencyImpl for HostMain<'_> {
     fn changed(&self) {
-        self.latency_changes.set(self.latency_changes.get() + 1);
+        self.shared.on_main_thread("latency.changed");
+        // CLAP (latency.h): the latency may change, and be announced, only while the plugin
+        // is being activated; an active plugin asks for a restart first.
+        if !self.shared.activating.load(Ordering::SeqCst) {
+            self.shared.violation(format!(
+                "latency.changed outside clap_plugin::activate (plugin {})",
+                if self.shared.active.load(Ordering::SeqCst) {
+                    "active"
+                } else {
+                    "inactive"
+                }
+            ));
+        }
+        if self.shared.is_main_thread() {
+            self.latency_changes.set(self.latency_changes.get() + 1);
+        }
     }
 }
 
 impl HostStateImpl for HostMain<'_> {
     fn mark_dirty(&self) {
-        self.state_dirty.set(true);
+        self.shared.on_main_thread("state.mark_dirty");
+        if self.shared.is_main_thread() {
+            self.state_dirty.set(true);
+        }
     }
 }
 
 impl HostAudioPortsImpl for HostMain<'_> {
     fn is_rescan_flag_supported(&self, _flag: AudioPortRescanFlags) -> bool {
+        self.shared
+            .on_main_thread("audio_ports.is_rescan_flag_supported");
         false
     }
-    fn rescan(&self, _flags: AudioPortRescanFlags) {}
+    fn rescan(&self, flags: AudioPortRescanFlags) {
+        self.shared.on_main_thread("audio_ports.rescan");
+        // CLAP: every rescan but of the names needs the plugin deactivated.
+        if flags != AudioPortRescanFlags::NAMES && self.shared.active.load(Ordering::SeqCst) {
+            self.shared
+                .violation(format!("audio_ports.rescan({flags:?}) while active"));
+        }
+    }
 }
 
 impl HostTrackInfoImpl for HostMain<'_> {
     fn get<'a>(&'a self, writer: &mut TrackInfoWriter<'_, 'a>) {
+        self.shared.on_main_thread("track_info.get");
         let color = self
             .track_color
-            .map(|[red, green, blue]| clack_host::utils::Color {
-                alpha: 255,
+            .map(|[red, green, blue, alpha]| clack_host::utils::Color {
+                alpha,
                 red,
                 green,
                 blue,
@@ -166,6 +268,7 @@ impl HostHandlers for TestHost {
             .register::<HostState>()
             .register::<HostAudioPorts>()
             .register::<HostLatency>()
+            .register::<HostThreadCheck>()
             .register::<HostTrackInfo>();
     }
 }
@@ -200,8 +303,9 @@ pub struct Config {
     pub layout: Layout,
     /// The track name the host reports through track-info (`None`: no name).
     pub track_name: Option<String>,
-    /// The track colour the host reports through track-info (`None`: no colour).
-    pub track_color: Option<[u8; 3]>,
+    /// The track colour the host reports through track-info, red, green, blue and alpha
+    /// (`None`: no colour).
+    pub track_color: Option<[u8; 4]>,
     /// Send a playing transport with every block, at this many seconds for the first
     /// processed frame and counting on with the frames (`None`: no transport, as some hosts
     /// do offline).
@@ -283,6 +387,8 @@ pub struct Plugin {
     by_id: HashMap<u32, usize>,
     pending: Vec<(u32, u32, f64)>,
     steady_time: u64,
+    /// See [`Plugin::defer_main_thread`].
+    deferred: bool,
     _entry: PluginEntry,
 }
 
@@ -319,9 +425,9 @@ impl Plugin {
         let track_name = config.track_name.clone();
         let track_color = config.track_color;
         let mut instance = PluginInstance::<TestHost>::new(
-            |_| HostShared::default(),
+            |_| HostShared::new(),
             move |shared| HostMain {
-                _shared: shared,
+                shared,
                 track_name,
                 track_color,
                 state_dirty: Cell::new(false),
@@ -376,6 +482,7 @@ impl Plugin {
             by_id,
             pending: Vec::new(),
             steady_time: 0,
+            deferred: false,
             _entry: entry,
         };
         plugin.select_layout();
@@ -457,15 +564,20 @@ impl Plugin {
             min_frames_count: 1,
             max_frames_count: self.config.max_block,
         };
-        let stopped = self
-            .instance
-            .activate(|_, _| (), configuration)
-            .unwrap_or_else(|e| panic!("activation at {configuration:?} failed: {e}"));
+        self.instance
+            .access_shared_handler(|s| s.activating.store(true, Ordering::SeqCst));
+        let stopped = self.instance.activate(|_, _| (), configuration);
+        self.instance.access_shared_handler(|s| {
+            s.activating.store(false, Ordering::SeqCst);
+            s.active.store(stopped.is_ok(), Ordering::SeqCst);
+        });
+        let stopped =
+            stopped.unwrap_or_else(|e| panic!("activation at {configuration:?} failed: {e}"));
         let started = stopped
             .start_processing()
             .unwrap_or_else(|e| panic!("start_processing failed: {e}"));
         self.processor = Some(started);
-        self.service_main_thread();
+        self.maybe_service_main_thread();
     }
 
     /// Deactivates, selects `layout` (through audio-ports-config, which a host may do only
@@ -485,7 +597,26 @@ impl Plugin {
         if let Some(started) = self.processor.take() {
             let stopped = started.stop_processing();
             self.instance.deactivate(stopped);
+            self.instance
+                .access_shared_handler(|s| s.active.store(false, Ordering::SeqCst));
         }
+    }
+
+    /// Whether main-thread callbacks the plugin requested are answered right after each call
+    /// into it (the default), or only when the test calls [`Plugin::service_main_thread`]:
+    /// a real host's event loop may run them later, after it deactivated the plugin.
+    pub fn defer_main_thread(&mut self, defer: bool) {
+        self.deferred = defer;
+    }
+
+    /// The callbacks the plugin made that the CLAP spec forbids at that moment, described.
+    pub fn violations(&self) -> Vec<String> {
+        self.instance.access_shared_handler(|s| {
+            s.violations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        })
     }
 
     /// The latency the plugin reports now (the latency extension), samples.
@@ -593,6 +724,11 @@ impl Plugin {
         self.pending.push((0, hash, value));
     }
 
+    /// Queues a change of the parameter with CLAP id `hash` to CLAP value `value`.
+    pub fn set_by_hash(&mut self, hash: u32, value: f64) {
+        self.pending.push((0, hash, value));
+    }
+
     /// Queues a change of parameter `id` to the value the plugin parses from `text`.
     pub fn set_text(&mut self, id: &str, text: &str) {
         let value = self.parse(id, text);
@@ -631,7 +767,7 @@ impl Plugin {
             }
         }
         self.pending.clear();
-        self.service_main_thread();
+        self.maybe_service_main_thread();
     }
 
     /// Saves the plugin's state.
@@ -667,7 +803,7 @@ impl Plugin {
         self.state
             .load(&handle, &mut reader)
             .unwrap_or_else(|e| panic!("state load failed: {e}"));
-        self.service_main_thread();
+        self.maybe_service_main_thread();
     }
 
     /// Whether the plugin marked its state dirty since the last call.
@@ -758,12 +894,19 @@ impl Plugin {
         });
         self.processor = Some(processor);
         self.steady_time += frames as u64;
-        self.service_main_thread();
+        self.maybe_service_main_thread();
         output
     }
 
-    /// Answers what the plugin asked the host for from other threads.
-    fn service_main_thread(&mut self) {
+    fn maybe_service_main_thread(&mut self) {
+        if !self.deferred {
+            self.service_main_thread();
+        }
+    }
+
+    /// Answers what the plugin asked the host for from other threads: runs its
+    /// `on_main_thread` when it requested a callback.
+    pub fn service_main_thread(&mut self) {
         let callback = self
             .instance
             .access_shared_handler(|s| s.callback_requested.swap(false, Ordering::SeqCst));
@@ -777,8 +920,17 @@ impl Drop for Plugin {
     fn drop(&mut self) {
         // The audio processor must go before the instance, or the plugin is leaked.
         self.deactivate();
-        // Every test checks that no plugin logged an error (unless it failed already).
+        // Every test checks that the plugin broke no rule of the spec and logged no error
+        // (unless it failed already).
         if !std::thread::panicking() {
+            // What a host's event loop would still run.
+            self.service_main_thread();
+            let violations = self.violations();
+            assert!(
+                violations.is_empty(),
+                "the plugin broke CLAP's rules:\n{}",
+                violations.join("\n")
+            );
             let errors = self.errors_logged();
             assert!(
                 errors == 0,

@@ -241,8 +241,6 @@ pub struct StemMaster {
     history_reduction_db: f32,
     /// Whether the host's transport was playing in the previous block.
     was_playing: bool,
-    /// The latency last reported to the host.
-    reported_latency: u32,
     /// The Stem link (its own thread; the audio thread never touches it).
     link: Arc<link::MasterLink>,
 }
@@ -257,7 +255,6 @@ impl Default for StemMaster {
             until_history: 0.0,
             history_reduction_db: 0.0,
             was_playing: false,
-            reported_latency: 0,
             link: Arc::new(link::MasterLink::default()),
         }
     }
@@ -315,7 +312,6 @@ impl StemMaster {
         self.shared
             .latency_samples
             .store(latency, Ordering::Relaxed);
-        self.reported_latency = latency;
         latency
     }
 
@@ -329,12 +325,15 @@ impl StemMaster {
         self.was_playing = false;
     }
 
-    /// Processes one block in place (1 or 2 channels). Returns the latency to report when it
-    /// changed (the lookahead moved). Audio-thread safe: no allocation, lock or syscall.
-    pub fn process_audio(&mut self, channels: &mut [&mut [f32]], playing: bool) -> Option<u32> {
+    /// Processes one block in place (1 or 2 channels). The latency stays what
+    /// [`StemMaster::prepare`] returned (it depends on the sample rate only), so nothing here
+    /// tells the host anything. Audio-thread safe: no allocation, lock or syscall.
+    pub fn process_audio(&mut self, channels: &mut [&mut [f32]], playing: bool) {
         // Learn first: a pass that ends here sets the gain this block already uses.
         self.run_learn(playing);
-        let chain = self.chain.as_mut()?;
+        let Some(chain) = self.chain.as_mut() else {
+            return;
+        };
         chain.set_target(&self.params.settings());
         if self.shared.reset_request.swap(false, Ordering::Relaxed) {
             chain.reset_integration();
@@ -347,14 +346,6 @@ impl StemMaster {
             [] => {}
         }
         self.update_meters(frames);
-        let latency = self.chain.as_ref()?.latency_samples() as u32;
-        (latency != self.reported_latency).then(|| {
-            self.reported_latency = latency;
-            self.shared
-                .latency_samples
-                .store(latency, Ordering::Relaxed);
-            latency
-        })
     }
 
     /// The learn switch and the transport: a pass runs while Learn is on; it ends, and the
@@ -481,9 +472,7 @@ impl Plugin for StemMaster {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let playing = context.transport().playing;
-        if let Some(latency) = self.process_audio(buffer.as_slice(), playing) {
-            context.set_latency_samples(latency);
-        }
+        self.process_audio(buffer.as_slice(), playing);
         ProcessStatus::Normal
     }
 }

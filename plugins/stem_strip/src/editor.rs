@@ -13,7 +13,6 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 use shared_dsp::bands::NUM_BANDS;
-use shared_dsp::snapshot::StemName;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use stem_plugin_common::eq_view::EqView;
@@ -72,10 +71,11 @@ impl StripApp {
         }
     }
 
+    /// Sets the persisted name; the link thread passes it on to what the Strip publishes
+    /// within one of its ticks (it is the one writer of `Shared::name` while active).
     fn set_name(&mut self, name: &str, from_user: bool) {
         *self.params.name.write() = name.to_owned();
         *self.params.name_from_user.write() = from_user;
-        self.shared.name.store(StemName::new(name));
     }
 }
 
@@ -93,9 +93,9 @@ impl NiceEguiApp for StripApp {
     }
 
     fn track_info_changed(&mut self, info: TrackInfo) {
-        self.shared.set_track_color(info.color().map(|c| {
-            let (r, g, b, _) = c.rgba();
-            [r, g, b]
+        self.shared.set_host_track_color(info.color().map(|c| {
+            let (r, g, b, a) = c.rgba();
+            [r, g, b, a]
         }));
         let user_named = *self.params.name_from_user.read();
         if !user_named && !info.name().is_empty() {
@@ -187,11 +187,19 @@ impl StripApp {
                 });
             ui.add_space(12.0);
             ui.label("Name");
+            // Unnamed by the host and the user, the Strip goes by its fallback ("Music 2").
+            let hint = self
+                .shared
+                .fallback_name
+                .load()
+                .map(|n| n.as_str().to_owned())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "track name".to_owned());
             let edit = ui.add(
                 egui::TextEdit::singleline(&mut self.name_buffer)
                     .desired_width(180.0)
                     .char_limit(64)
-                    .hint_text("track name"),
+                    .hint_text(hint),
             );
             if edit.lost_focus() || (edit.changed() && !edit.has_focus()) {
                 let name = self.name_buffer.trim().to_owned();

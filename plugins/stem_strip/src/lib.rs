@@ -52,12 +52,21 @@ pub struct Shared {
     pub name: AtomicStemName,
     /// Set by the GUI when the persisted name changed, so the editor re-reads it.
     pub name_dirty: AtomicBool,
+    /// The name published while `name` is empty ("Music 2"), left by the link thread
+    /// (`link::fallback_number`).
+    pub fallback_name: AtomicStemName,
     /// The gain offset a Stem Master requests of this Strip, dB (0 when none).
     pub gain_request_db: AtomicF32,
     /// The host's track colour ([`Shared::set_track_color`], as
     /// [`pack_rgb`](shared_dsp::snapshot::pack_rgb) packs it). Published on the link for the
     /// Master's view.
     pub track_color: AtomicU32,
+}
+
+/// A host's track colour (red, green, blue, alpha) as the Strip publishes it: `None` for no
+/// colour or a transparent one (see [`Shared::set_host_track_color`]).
+pub fn host_track_color(rgba: Option<[u8; 4]>) -> Option<[u8; 3]> {
+    rgba.filter(|c| c[3] != 0).map(|[r, g, b, _]| [r, g, b])
 }
 
 impl Default for Shared {
@@ -78,6 +87,7 @@ impl Default for Shared {
             band_db: std::array::from_fn(|_| std::array::from_fn(|_| floor())),
             name: AtomicStemName::new(),
             name_dirty: AtomicBool::new(true),
+            fallback_name: AtomicStemName::new(),
             gain_request_db: AtomicF32::new(0.0),
             track_color: AtomicU32::new(0),
         }
@@ -85,6 +95,14 @@ impl Default for Shared {
 }
 
 impl Shared {
+    /// Records the track colour a host's track info gives, as red, green, blue and alpha:
+    /// a colour with zero alpha is no colour (VST3 hosts such as Ardour send 0, transparent
+    /// black, for a track with no colour; CLAP calls it `CLAP_COLOR_TRANSPARENT`), so the
+    /// stem is drawn in its role's colour rather than black.
+    pub fn set_host_track_color(&self, rgba: Option<[u8; 4]>) {
+        self.set_track_color(host_track_color(rgba));
+    }
+
     /// Records the host's track colour (from its track info), `None` when it has none.
     pub fn set_track_color(&self, rgb: Option<[u8; 3]>) {
         self.track_color.store(pack_rgb(rgb), Ordering::Relaxed);
@@ -276,8 +294,13 @@ impl StemStrip {
             if let Some(name) = self.shared.name.load() {
                 self.name = name;
             }
+            let name = if self.name.as_str().is_empty() {
+                self.shared.fallback_name.load().unwrap_or(self.name)
+            } else {
+                self.name
+            };
             let role = self.params.role.value().role();
-            strip.take_snapshot(role, self.name, transport, &mut self.snapshot);
+            strip.take_snapshot(role, name, transport, &mut self.snapshot);
             self.snapshot.color_rgb = self.shared.track_color();
             let meters = strip.take_meters();
             self.shared

@@ -12,7 +12,8 @@
 //!   stop calling `process()` when the transport stops), `status()` (which binds an unbound
 //!   Strip automatically when exactly one Master is live), persisting the bound group in the
 //!   `group` state field, picking up a group loaded from state, reopening after
-//!   [`LinkStatus::Evicted`] or a failed open, and the [`LinkView`] for the GUI.
+//!   [`LinkStatus::Evicted`] or a failed open, the fallback name of a Strip nobody named
+//!   ([`fallback_number`]), and the [`LinkView`] for the GUI.
 //! * **GUI**: reads the [`LinkView`] and binds to a group from the picker
 //!   ([`LinkHub::pick_group`]). The `parking_lot` mutexes here are shared by the link thread
 //!   and the GUI only; the audio thread never takes them.
@@ -21,8 +22,8 @@ use crate::params::StripParams;
 use crate::Shared;
 use nice_plug::prelude::*;
 use parking_lot::Mutex;
-use shared_dsp::link::{GroupId, LinkStatus, LinkWriter, MasterInfo, VerdictList};
-use shared_dsp::snapshot::StemSnapshot;
+use shared_dsp::link::{GroupId, InstanceInfo, LinkStatus, LinkWriter, MasterInfo, VerdictList};
+use shared_dsp::snapshot::{StemName, StemSnapshot};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
@@ -33,6 +34,32 @@ use stem_plugin_common::link_thread::LinkThread;
 pub const TICK: Duration = Duration::from_millis(250);
 /// After a failed open, the link thread tries again every this many ticks (5 s).
 const RETRY_TICKS: u32 = 20;
+
+/// The number `n` of a Strip's fallback name `"<label> <n>"` (`label`: its role's), for a
+/// Strip that neither the host (CLAP hosts without track-info, such as Qtractor) nor the user
+/// named. A Strip with no number yet (`saved` 0), or whose role just changed (`relabelled`),
+/// takes the lowest number no other Strip shows with that label; otherwise it keeps `saved`,
+/// unless another Strip with a lower instance id shows the same name (two Strips that
+/// collide, say from a duplicated track whose state was copied, settle in one round: the
+/// higher id moves). `peers`: the other live Strips' instance ids and published names.
+pub fn fallback_number(
+    label: &str,
+    saved: u32,
+    relabelled: bool,
+    own_id: u64,
+    peers: &[(u64, &str)],
+) -> u32 {
+    let shown_by = |n: u32, lower_only: bool| {
+        let name = format!("{label} {n}");
+        peers
+            .iter()
+            .any(|&(id, shown)| shown == name && (!lower_only || id < own_id))
+    };
+    if saved != 0 && !relabelled && !shown_by(saved, true) {
+        return saved;
+    }
+    (1..).find(|&n| !shown_by(n, false)).expect("a free number")
+}
 
 /// The link state the GUI shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -173,6 +200,11 @@ impl LinkHub {
         let mut failed_ticks = 0u32;
         let mut masters = Vec::new();
         let mut verdicts = VerdictList::new();
+        let mut peers = Vec::new();
+        let mut fallback = None;
+        // `None`: the first tick stores the name whatever it is (a state may have been loaded
+        // between activation and this thread's start).
+        let mut name: Option<String> = None;
         while !self.thread.stopping() {
             // What the audio thread gave back is dropped here, off the audio thread.
             drop(self.retired.take());
@@ -220,6 +252,16 @@ impl LinkHub {
                             // request and drop its verdicts.
                             w.clear_master_requests();
                         }
+                        // The persisted name reaches what the audio thread publishes: typed
+                        // in the editor, from the host's track info, or from a state load
+                        // (Qtractor loads the state after activation). This thread is the
+                        // one writer of `Shared::name` while the plugin is active.
+                        let saved_name = params.name.read().clone();
+                        if name.as_ref() != Some(&saved_name) {
+                            shared.name.store(StemName::new(&saved_name));
+                            name = Some(saved_name);
+                        }
+                        self.name_fallback(&w, params, shared, &mut peers, &mut fallback);
                         w.masters(&mut masters);
                         w.verdicts(&mut verdicts);
                         let mut view = self.view.lock();
@@ -235,6 +277,48 @@ impl LinkHub {
             }
             std::thread::park_timeout(TICK);
         }
+    }
+}
+
+impl LinkHub {
+    /// While the Strip has no name (neither the host's nor typed), picks its fallback number
+    /// ([`fallback_number`]), saves it, and leaves `"<role> <n>"` for the audio thread to
+    /// publish. `last`: the fallback left last time, with its label and number (a saved
+    /// number other than that one came with a state load and is kept).
+    fn name_fallback(
+        &self,
+        w: &LinkWriter,
+        params: &StripParams,
+        shared: &Shared,
+        peers: &mut Vec<InstanceInfo>,
+        last: &mut Option<(String, &'static str, u32)>,
+    ) {
+        if !params.name.read().trim().is_empty() {
+            return;
+        }
+        w.peers(peers);
+        let shown: Vec<(u64, &str)> = peers
+            .iter()
+            .filter_map(|p| {
+                p.snapshot
+                    .as_ref()
+                    .map(|s| (p.instance_id, s.name.as_str()))
+            })
+            .collect();
+        let label = params.role.value().role().label();
+        let saved = *params.auto_number.read();
+        let relabelled = last
+            .as_ref()
+            .is_some_and(|&(_, l, n)| l != label && n == saved);
+        let n = fallback_number(label, saved, relabelled, w.instance_id(), &shown);
+        if n != saved {
+            *params.auto_number.write() = n;
+        }
+        let name = format!("{label} {n}");
+        if last.as_ref().is_none_or(|(shown, _, _)| *shown != name) {
+            shared.fallback_name.store(StemName::new(&name));
+        }
+        *last = Some((name, label, n));
     }
 }
 
@@ -290,5 +374,43 @@ impl AudioLink {
     /// The gain offset requested by a Master, dB (0 without a link). Audio thread: atomics.
     pub fn gain_request_db(&self) -> f32 {
         self.writer.as_ref().map_or(0.0, |w| w.gain_request_db())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fallback_number;
+
+    #[test]
+    fn a_new_strip_takes_the_lowest_number_its_role_has_free() {
+        assert_eq!(fallback_number("Music", 0, false, 5, &[]), 1);
+        let peers = [
+            (3, "Music 1"),
+            (4, "Music 3"),
+            (6, "Bass 2"),
+            (7, "Lead Vox"),
+        ];
+        assert_eq!(fallback_number("Music", 0, false, 5, &peers), 2);
+        assert_eq!(fallback_number("Bass", 0, false, 5, &peers), 1);
+        // A host or user name that reads like a fallback counts as taken too.
+        assert_eq!(fallback_number("Drums", 0, false, 5, &[(9, "Drums 1")]), 2);
+    }
+
+    #[test]
+    fn a_saved_number_is_kept_unless_a_strip_with_a_lower_id_shows_it() {
+        // Kept, whatever lower numbers are free.
+        assert_eq!(fallback_number("Music", 4, false, 5, &[(3, "Music 1")]), 4);
+        // A collision (a duplicated track): the higher id moves, the lower keeps its number.
+        let peers = [(3, "Music 2"), (4, "Music 1")];
+        assert_eq!(fallback_number("Music", 2, false, 5, &peers), 3);
+        assert_eq!(fallback_number("Music", 2, false, 1, &peers), 2);
+    }
+
+    #[test]
+    fn a_role_change_takes_the_new_roles_lowest_free_number() {
+        // "Other 3" becomes "Bass 1", not "Bass 3".
+        assert_eq!(fallback_number("Bass", 3, true, 5, &[(3, "Other 1")]), 1);
+        // And moves on when its number is taken, whatever the ids.
+        assert_eq!(fallback_number("Bass", 1, true, 1, &[(9, "Bass 1")]), 2);
     }
 }

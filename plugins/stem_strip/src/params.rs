@@ -63,6 +63,11 @@ pub struct StripParams {
     /// The link group this Strip is bound to (0 = none yet).
     #[persist = "group"]
     pub group: Arc<RwLock<u64>>,
+    /// The number of this Strip's fallback name ("Music 2") while neither the host nor the
+    /// user names it: chosen once, the lowest its group's other Strips of the role do not
+    /// show (0 = not chosen yet), then kept with the project (see `link::fallback_name`).
+    #[persist = "auto-number"]
+    pub auto_number: Arc<RwLock<u32>>,
 
     #[id = "role"]
     pub role: EnumParam<RoleParam>,
@@ -106,6 +111,7 @@ impl Default for StripParams {
             name: Arc::new(RwLock::new(String::new())),
             name_from_user: Arc::new(RwLock::new(false)),
             group: Arc::new(RwLock::new(0)),
+            auto_number: Arc::new(RwLock::new(0)),
             role: EnumParam::new("Role", RoleParam::Other),
             trim: db_param("Trim", 0.0, gain_range(24.0)),
             invert: BoolParam::new("Polarity Invert", false),

@@ -8,10 +8,11 @@ use crate::snapshot::StemSnapshot;
 use super::error::LinkError;
 use super::layout::*;
 use super::reader::{
-    age_ms, is_gone, read_slot, read_verdicts, scan_masters, Clock, MAX_GAIN_REQUEST_DB,
+    age_ms, is_gone, read_slot, read_verdicts, scan_instances, scan_masters, Clock,
+    MAX_GAIN_REQUEST_DB,
 };
 use super::segment::{now_ms, pid_ns, segment_path, Mem, Segment};
-use super::{seqlock, GroupId, LinkStatus, MasterInfo, VerdictList};
+use super::{seqlock, GroupId, InstanceInfo, LinkStatus, MasterInfo, VerdictList};
 
 /// How often `beat` retries a heartbeat CAS that lost to the owner's other thread.
 const BEAT_RETRIES: usize = 4;
@@ -198,6 +199,15 @@ impl LinkWriter {
                 n => LinkStatus::MultipleMasters(n),
             },
         }
+    }
+
+    /// Replaces `out` with the other live Strips of this Strip's group (of every group while
+    /// it is unbound), as [`LinkReader::instances`](super::LinkReader::instances) reads them.
+    /// Off the audio thread.
+    pub fn peers(&self, out: &mut Vec<InstanceInfo>) {
+        out.clear();
+        scan_instances(self.mem(), Clock::Live, self.group(), out);
+        out.retain(|i| i.instance_id != self.instance_id);
     }
 
     /// Replaces `out` with the live Masters (for the group picker). Off the audio thread.

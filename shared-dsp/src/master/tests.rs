@@ -50,11 +50,14 @@ fn everything_on() -> MasterSettings {
     s
 }
 
-/// The chain's reported latency is the delay of an impulse through it, at every lookahead
-/// (nothing limited: the impulse stays under the ceiling).
+/// The chain's reported latency is the delay of an impulse through it, and the same at every
+/// lookahead: the largest lookahead's (nothing limited: the impulse stays under the ceiling).
 #[test]
 fn latency_is_the_delay_of_an_impulse() {
     for rate in [44_100.0f32, 48_000.0, 96_000.0] {
+        let largest = crate::limiter::DETECTOR_DELAY
+            + crate::limiter::lookahead_samples(MAX_LOOKAHEAD_MS, rate);
+        assert_eq!(MasterChain::new(rate, 2).latency_samples(), largest);
         for lookahead_ms in [0.0f32, 1.0, 1.5, 3.3, 5.0] {
             let mut chain = MasterChain::new(rate, 2);
             let mut s = MasterSettings::default();
@@ -66,6 +69,7 @@ fn latency_is_the_delay_of_an_impulse() {
             x.right[100] = 0.5;
             let out = run(&mut chain, &x, 128);
             let latency = chain.latency_samples();
+            assert_eq!(latency, largest, "{rate} Hz, lookahead {lookahead_ms} ms");
             let at = out.left.iter().position(|&v| v != 0.0).unwrap();
             assert_eq!(at, 100 + latency, "{rate} Hz, lookahead {lookahead_ms} ms");
             assert_eq!(out.left[at], 0.5);
@@ -311,10 +315,13 @@ fn bad_input_and_any_rate() {
         }
         let out = run(&mut chain, &bad, 500);
         assert!(out.left.iter().chain(&out.right).all(|v| v.is_finite()));
-        let clean = programme(rate.max(8_000.0), n as f32 / rate.max(8_000.0), 1);
+        // Long enough to come out past the latency (3564 samples at 705.6 kHz).
+        let latency = chain.latency_samples();
+        let m = n + latency;
+        let clean = programme(rate.max(8_000.0), m as f32 / rate.max(8_000.0), 1);
         let out = run(&mut chain, &clean, 500);
         assert!(out.left.iter().chain(&out.right).all(|v| v.is_finite()));
-        let energy: f32 = out.left[n / 2..].iter().map(|v| v * v).sum();
+        let energy: f32 = out.left[latency + n / 2..].iter().map(|v| v * v).sum();
         assert!(energy > 1e-3, "{rate} Hz: no audio after bad input");
     }
 }

@@ -40,7 +40,7 @@ struct Args {
     name: String,
     epoch_ms: u64,
     group: Option<u64>,
-    color: Option<[u8; 3]>,
+    color: Option<[u8; 4]>,
     gains: Vec<(String, f32)>,
     seconds: f64,
 }
@@ -69,7 +69,7 @@ fn parse() -> Args {
             "--group" => a.group = Some(u64::from_str_radix(&value, 16).expect("hex group")),
             "--color" => {
                 let v = u32::from_str_radix(&value, 16).expect("RRGGBB");
-                a.color = Some([(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+                a.color = Some([(v >> 16) as u8, (v >> 8) as u8, v as u8, 255]);
             }
             "--gain" => {
                 let (name, db) = value.rsplit_once('=').expect("--gain NAME=DB");
