@@ -724,6 +724,12 @@ impl Plugin {
         self.pending.push((0, hash, value));
     }
 
+    /// Sends a playing transport from `from_s` seconds on with the next blocks, or (`None`)
+    /// none, as a host does when its transport stops.
+    pub fn set_transport(&mut self, from_s: Option<f64>) {
+        self.config.transport_from_s = from_s;
+    }
+
     /// Queues a change of the parameter with CLAP id `hash` to CLAP value `value`.
     pub fn set_by_hash(&mut self, hash: u32, value: f64) {
         self.pending.push((0, hash, value));

@@ -241,6 +241,9 @@ pub struct StemMaster {
     history_reduction_db: f32,
     /// Whether the host's transport was playing in the previous block.
     was_playing: bool,
+    /// Whether the host has ever said its transport plays (then a learn pass waits for it to
+    /// play; a host that never reports a transport learns whatever it is sent).
+    host_has_transport: bool,
     /// The Stem link (its own thread; the audio thread never touches it).
     link: Arc<link::MasterLink>,
 }
@@ -255,6 +258,7 @@ impl Default for StemMaster {
             until_history: 0.0,
             history_reduction_db: 0.0,
             was_playing: false,
+            host_has_transport: false,
             link: Arc::new(link::MasterLink::default()),
         }
     }
@@ -348,9 +352,10 @@ impl StemMaster {
         self.update_meters(frames);
     }
 
-    /// The learn switch and the transport: a pass runs while Learn is on; it ends, and the
+    /// The learn switch and the transport: a pass runs while Learn is on and the transport
+    /// plays (in a host that reports no transport, while Learn is on); it ends, and the
     /// learned gain is set, when Learn goes off or the transport stops (a new pass starts
-    /// with the next block while Learn stays on).
+    /// when it plays again while Learn stays on).
     fn run_learn(&mut self, playing: bool) {
         let Some(chain) = self.chain.as_mut() else {
             return;
@@ -358,6 +363,7 @@ impl StemMaster {
         let armed = self.params.learn.value();
         let stopped = self.was_playing && !playing;
         self.was_playing = playing;
+        self.host_has_transport |= playing;
         let (target_lufs, _) = self.params.target();
         if chain.is_learning() && (!armed || stopped) {
             if let Some(pass) = chain.finish_learn() {
@@ -375,7 +381,11 @@ impl StemMaster {
                     .store(pass.output_lufs - target_lufs, r);
             }
         }
-        if armed && !chain.is_learning() && !stopped {
+        // NOTE: with a transport, a pass runs only while it plays. A pass begun while stopped
+        // would measure whatever the host sends then (silence, a reverb's tail) and, ended by
+        // Learn going off, set the gain from it: +30 dB for a tail at -60 LUFS.
+        let may_start = playing || !self.host_has_transport;
+        if armed && !chain.is_learning() && !stopped && may_start {
             chain.start_learn(target_lufs);
         }
     }

@@ -234,8 +234,14 @@ impl LinkHub {
                     // Automatic binding: save the group the link bound to.
                     let bound = w.group().map_or(0, |g| g.0);
                     if bound != saved {
-                        *params.group.write() = bound;
-                        saved = bound;
+                        // Only over the group this tick started from: a state load (a host
+                        // may load it after activation, as Ardour and Qtractor do) or the
+                        // picker may have set one since, and the next tick takes that one.
+                        let mut in_state = params.group.write();
+                        if *in_state == saved {
+                            *in_state = bound;
+                            saved = bound;
+                        }
                     }
                     if status == LinkStatus::Evicted {
                         nice_warn!("Stem link: this Strip's slot was taken over; reconnecting");
