@@ -160,23 +160,7 @@ fn bench(c: &mut Criterion) {
         strip.process(l, r);
     });
 
-    // The same on subnormal noise (below -760 dBFS; clap-validator's `process-audio-denormals`
-    // feeds such input): the Strip silences subnormal samples at its input, so this runs as
-    // fast as `strip_all_sections`, with or without the host's flush-to-zero.
-    let tiny = |x: Vec<f32>| -> Vec<f32> { x.iter().map(|v| v * 1e-38).collect() };
-    let (l, r) = (tiny(noise(RATE as usize, 1)), tiny(noise(RATE as usize, 2)));
-    assert!(l.iter().all(|v| *v == 0.0 || v.is_subnormal()));
-    let mut strip = Strip::new(RATE, 2).unwrap();
-    strip.set_target(&everything_on());
-    strip.snap_to_target();
-    second_of(
-        c,
-        "strip_all_sections_subnormal_input",
-        2,
-        &l,
-        &r,
-        |l, r| strip.process(l, r),
-    );
+    subnormal_input(c);
 
     let mut strip = Strip::new(RATE, 2).unwrap();
     second(c, "strip_all_off", 2, |l, r| strip.process(l, r));
@@ -228,6 +212,71 @@ fn bench(c: &mut Criterion) {
     });
 
     eq_grouping(c);
+}
+
+/// Sets the x86 flush-to-zero flag (results that would be subnormal become zero) as plugin
+/// hosts and nice-plug's wrapper do around `process()`, and restores the flags on drop.
+/// Subnormal *inputs* still reach the arithmetic: that is what the Strip's input guards.
+struct FlushToZero(#[allow(dead_code)] u32);
+
+impl FlushToZero {
+    fn on() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        #[allow(deprecated)]
+        {
+            use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
+            // SAFETY: reads and writes this thread's SSE control register; the FTZ bit (15)
+            // changes only how underflowing results round.
+            unsafe {
+                let old = _mm_getcsr();
+                _mm_setcsr(old | 0x8000);
+                return FlushToZero(old);
+            }
+        }
+        #[allow(unreachable_code)]
+        FlushToZero(0)
+    }
+}
+
+impl Drop for FlushToZero {
+    fn drop(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        #[allow(deprecated)]
+        // SAFETY: restores the control register saved in `on`.
+        unsafe {
+            std::arch::x86_64::_mm_setcsr(self.0)
+        };
+    }
+}
+
+/// Subnormal input (below -760 dBFS, what clap-validator's `process-audio-denormals` feeds)
+/// under flush-to-zero, as a host runs the Strip, against the same noise at a normal level:
+/// `strip_ftz/subnormal_input` runs as fast as `strip_ftz/normal_input` because the Strip
+/// silences subnormal samples at its input before any arithmetic. `operand_ftz/*` times one
+/// multiply per sample on either input: what each unguarded operation on a subnormal sample
+/// costs on the machine that runs the benchmark.
+fn subnormal_input(c: &mut Criterion) {
+    let _ftz = FlushToZero::on();
+    let (l, r) = (noise(RATE as usize, 1), noise(RATE as usize, 2));
+    let tiny = |x: &[f32]| -> Vec<f32> { x.iter().map(|v| v * 1e-38).collect() };
+    let (tl, tr) = (tiny(&l), tiny(&r));
+    assert!(tl.iter().all(|v| *v == 0.0 || v.is_subnormal()));
+    for (name, (l, r)) in [("normal_input", (&l, &r)), ("subnormal_input", (&tl, &tr))] {
+        let mut strip = Strip::new(RATE, 2).unwrap();
+        strip.set_target(&everything_on());
+        strip.snap_to_target();
+        second_of(c, &format!("strip_ftz/{name}"), 2, l, r, |l, r| {
+            strip.process(l, r)
+        });
+    }
+    for (name, (l, r)) in [("normal", (&l, &r)), ("subnormal", (&tl, &tr))] {
+        let gain = black_box(0.7f32);
+        second_of(c, &format!("operand_ftz/{name}"), 2, l, r, |l, r| {
+            for v in l.iter_mut().chain(r.unwrap().iter_mut()) {
+                *v = black_box(*v * gain);
+            }
+        });
+    }
 }
 
 /// The EQ's nine sections with 1 to 4 sections interleaved per pass (what picked

@@ -6,7 +6,8 @@
 //! 40.8 ERB units, so [`NUM_BANDS`] = 48 bands are each about 0.85 ERB wide: fine enough for
 //! masking to be judged per critical band, coarse enough to publish cheaply.
 
-/// Number of bands in the suite's spectrum (DESIGN.md asks for 24 to 48).
+/// Number of bands in the suite's spectrum (the masking literature uses 24 to 48 critical
+/// bands between 20 Hz and 20 kHz; the finest of those).
 pub const NUM_BANDS: usize = 48;
 /// Lower edge of the lowest band, in Hz.
 pub const LOW_EDGE_HZ: f32 = 20.0;

@@ -16,12 +16,14 @@
 //!    most `g[m]`: the gain has arrived when the peak does, and it got there along a
 //!    straight ramp as long as the lookahead (no click, little distortion).
 //!
-//! (After the design in DESIGN.md; the sliding-minimum-then-box-filter gain smoother is
-//! the one of Sanfilippo's and others' lookahead limiters.)
+//! (The sliding-minimum-then-box-filter gain smoother is the one of Sanfilippo's and
+//! others' lookahead limiters.)
 //!
-//! The audio is delayed by the detector's own delay ([`TAPS`]/2 samples) plus `W - 1`: that
-//! is [`TruePeakLimiter::latency_samples`], constant while the limiter is switched off so a
-//! host's delay compensation holds. A gain that changes creates new inter-sample peaks of
+//! The audio is delayed by the detector's own delay ([`DETECTOR_DELAY`]: the interpolator's
+//! centre, [`TAPS`]/2 samples, plus the [`HOLD`]) plus `W - 1`: that is
+//! [`TruePeakLimiter::latency_samples`], constant while the limiter is switched off so a
+//! host's delay compensation holds (the Master's chain pads it to the largest lookahead's,
+//! see `crate::master`). A gain that changes creates new inter-sample peaks of
 //! its own; the smooth ramps keep them small, and the tests measure the *output* at 4x and
 //! 16x against the ceiling.
 //!
@@ -97,8 +99,9 @@ impl Default for LimiterSettings {
     }
 }
 
-/// The oversampling factor the detector uses: 4x at every rate (so even a 768 kHz stream is
-/// checked between its samples).
+/// The oversampling factor the detector uses: 8x at every rate (so even a 768 kHz stream is
+/// checked between its samples; the 4x points are computed first and the points between
+/// them only for a pass whose 4x peak comes within 1 dB of the ceiling).
 ///
 /// NOTE: measured on the test material of `limiter/tests.rs` pushed 12 dB into a -1 dBTP
 /// ceiling (44.1 kHz, 1.5 ms lookahead; output read at 16x by

@@ -1013,7 +1013,8 @@ fn process_blocks(
     let frames = input.first().map_or(0, Vec::len);
     let mut in_bufs = vec![vec![0.0f32; max]; channels];
     let mut out_bufs = vec![vec![0.0f32; max]; channels];
-    // Exactly the channels and ports passed below (see DESIGN.md's clack-host notes).
+    // Exactly the channels and ports passed below: when clack-host 0.2's list has to grow,
+    // it rebuilds the channel pointers of the second and later ports from the wrong range.
     let mut in_ports = AudioPorts::with_capacity(channels, 1);
     let mut out_ports = AudioPorts::with_capacity(channels, 1);
     let mut events_in = EventBuffer::with_capacity(64);

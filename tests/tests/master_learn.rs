@@ -100,7 +100,12 @@ fn what_plays_while_stopped_is_never_learned() {
     // Two seconds of a tail about 45 dB down, sent while stopped, then Learn off.
     let tail: Vec<Vec<f32>> = input
         .iter()
-        .map(|c| c[..(2.0 * RATE) as usize].iter().map(|v| v * 0.005).collect())
+        .map(|c| {
+            c[..(2.0 * RATE) as usize]
+                .iter()
+                .map(|v| v * 0.005)
+                .collect()
+        })
         .collect();
     plugin.process(&tail, BLOCK);
     plugin.set_text("learn", "Off");
@@ -115,5 +120,8 @@ fn what_plays_while_stopped_is_never_learned() {
     plugin.set_transport(None);
     plugin.process(&vec![vec![0.0; BLOCK]; 2], BLOCK);
     let again = learned_gain(&mut plugin);
-    assert!((again - at_stop).abs() < 0.5, "{again:+.2} vs {at_stop:+.2} dB");
+    assert!(
+        (again - at_stop).abs() < 0.5,
+        "{again:+.2} vs {at_stop:+.2} dB"
+    );
 }

@@ -29,7 +29,7 @@
 //!    its masking level `M_j,c(b)` (step 0) to every band `k` by
 //!    `SF(dz) = 15.81 + 7.5(dz + 0.474) - 17.5 sqrt(1 + (dz + 0.474)^2)` dB, with `dz = z(k) - z(b)` in Bark (Traunmüller 1990) between band centres. SF is 0 dB
 //!    at `dz = 0` and tends to -25 dB/Bark below the masker and -10 dB/Bark above it: masking
-//!    reaches upward. These are the slopes DESIGN.md asks for, taken from the published
+//!    reaches upward. These are the slopes of the MPEG psychoacoustic models, taken from the published
 //!    function rather than a hand-made two-slope line, because its rounded top models the
 //!    auditory filter's tip. The level dependence of the upper slope (Terhardt 1979) is not
 //!    modelled: at mix levels it would flatten the upper slope by a few dB/Bark only, and
@@ -59,8 +59,8 @@
 //!    on the side of warning.
 //! 6. **Band matters** when the stem is valid, above the silence gate (short-term loudness
 //!    at least -70 LUFS, the BS.1770 absolute gate) and, in that band (the louder channel),
-//!    within [`MaskingConfig::matters_range_db`] = 24 dB of its strongest band (DESIGN.md:
-//!    20 to 30 dB), above [`MaskingConfig::matters_floor_db`] = -90 dBFS and above the
+//!    within [`MaskingConfig::matters_range_db`] = 24 dB of its strongest band (the middle of
+//!    the 20 to 30 dB the multitrack masking studies use), above [`MaskingConfig::matters_floor_db`] = -90 dBFS and above the
 //!    threshold in quiet.
 //! 7. **Deficit**: each role needs a clarity margin, `required_tmr_db` (role rules, below);
 //!    `short_i(k) = max(0, required - TMR_i(k))` where the band matters, else 0. Each band
