@@ -22,10 +22,11 @@ pub const CHUNK: usize = 64;
 ///
 /// NOTE: the class is read from the exponent bits, so a subnormal sample never reaches a
 /// floating-point operation. Plugin hosts run `process()` with flush-to-zero, which flushes
-/// subnormal *results* but not subnormal *operands*: on x86 each arithmetic operation that
-/// reads one takes a microcode assist of about a hundred cycles, which made a Strip fed
-/// subnormal noise several times slower (clap-validator's `process-audio-denormals`).
-/// Subnormals lie below -758 dBFS: zero is the same sound.
+/// subnormal *results* but not subnormal *operands*: on many Intel cores each arithmetic
+/// operation that reads one takes a microcode assist of about a hundred cycles, enough to make
+/// a chain fed subnormal noise several times slower (what clap-validator's
+/// `process-audio-denormals` looks for). Subnormals lie below -758 dBFS: zero is the same
+/// sound.
 #[inline]
 pub fn sanitize(x: f32) -> f32 {
     const EXPONENT: u32 = 0x7f80_0000;
