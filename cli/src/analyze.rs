@@ -142,22 +142,6 @@ pub fn role_in_name(name: &str) -> Option<StemRole> {
     }
 }
 
-/// Parses a role name (`lead_vocal`, `Lead Vocal`, `vocal`...).
-pub fn parse_role(s: &str) -> Option<StemRole> {
-    let key = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-    let alias = match key.as_str() {
-        "vocal" | "vox" | "lead" | "lead_vox" => Some(StemRole::LeadVocal),
-        "bgv" | "backing" | "backing_vocal" => Some(StemRole::BackingVocals),
-        "drum" => Some(StemRole::Drums),
-        _ => None,
-    };
-    alias.or_else(|| {
-        StemRole::ALL
-            .into_iter()
-            .find(|r| r.label().to_ascii_lowercase().replace(' ', "_") == key)
-    })
-}
-
 /// A stem's display name: its file name without the extension.
 pub fn stem_name(path: &Path) -> String {
     path.file_stem()
@@ -261,7 +245,7 @@ pub fn parse_role_args(
         let (file, role) = r
             .rsplit_once('=')
             .ok_or_else(|| format!("--role {r}: expected FILE=ROLE"))?;
-        let role = parse_role(role).ok_or_else(|| {
+        let role = StemRole::parse(role).ok_or_else(|| {
             format!(
                 "--role {r}: unknown role `{role}`; use drums, bass, music, lead_vocal, backing_vocals, fx or other"
             )

@@ -106,14 +106,7 @@ pub fn run(cmd: LinkCommand) -> ExitCode {
 }
 
 fn parse_role(s: &str) -> Result<StemRole, String> {
-    let key = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-    StemRole::ALL
-        .into_iter()
-        .find(|r| {
-            let label = r.label().to_ascii_lowercase().replace(' ', "_");
-            label == key || (key == "lead_vox" && *r == StemRole::LeadVocal)
-        })
-        .ok_or_else(|| {
+    StemRole::parse(s).ok_or_else(|| {
             format!(
                 "unknown role `{s}`; use one of drums, bass, music, lead_vocal, backing_vocals, fx, other"
             )

@@ -42,6 +42,42 @@ impl StemRole {
         self as u32
     }
 
+    /// The role a user's text names: its key (`lead_vocal`) or label (`Lead Vocal`) in any
+    /// case, with `-`, `_` or spaces between words, or a common alias (`vocal`, `vox`,
+    /// `lead`, `lead_vox`; `bgv`, `backing`, `backing_vocal`; `drum`). `None` otherwise.
+    /// The one parser of the command line's `--role` options.
+    pub fn parse(text: &str) -> Option<StemRole> {
+        let key = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        let alias = match key.as_str() {
+            "vocal" | "vox" | "lead" | "lead_vox" => Some(StemRole::LeadVocal),
+            "bgv" | "backing" | "backing_vocal" => Some(StemRole::BackingVocals),
+            "drum" => Some(StemRole::Drums),
+            _ => None,
+        };
+        alias.or_else(|| Self::ALL.into_iter().find(|r| r.key() == key))
+    }
+
+    /// The role's key in files and on the command line: its label in lower case with `_`
+    /// between words (`lead_vocal`).
+    pub fn key(self) -> String {
+        self.label().to_ascii_lowercase().replace(' ', "_")
+    }
+
+    /// The colour a stem of this role is drawn in when its host gives no track colour (the
+    /// plugins' editors and `stems analyze`'s report alike): distinct hues of even
+    /// brightness on a dark background, as red, green, blue.
+    pub fn rgb(self) -> [u8; 3] {
+        match self {
+            StemRole::Drums => [0xff, 0xc1, 0x5e],
+            StemRole::Bass => [0xa3, 0x8b, 0xe8],
+            StemRole::Music => [0x4d, 0xc8, 0xa8],
+            StemRole::LeadVocal => [0xf4, 0x78, 0xa8],
+            StemRole::BackingVocals => [0xd4, 0x9c, 0xe0],
+            StemRole::Fx => [0xa5, 0xd6, 0x6f],
+            StemRole::Other => [0x9e, 0xae, 0xb8],
+        }
+    }
+
     /// Human-readable name, as shown on screen and in reports.
     pub fn label(self) -> &'static str {
         match self {
@@ -65,6 +101,33 @@ impl std::fmt::Display for StemRole {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_label_and_alias_parses_and_nothing_else_does() {
+        for role in StemRole::ALL {
+            assert_eq!(StemRole::parse(&role.key()), Some(role));
+            assert_eq!(StemRole::parse(role.label()), Some(role));
+            assert_eq!(StemRole::parse(&role.label().to_uppercase()), Some(role));
+            assert_eq!(StemRole::parse(&role.key().replace('_', "-")), Some(role));
+        }
+        assert_eq!(StemRole::LeadVocal.key(), "lead_vocal");
+        for (alias, role) in [
+            ("vocal", StemRole::LeadVocal),
+            ("Vox", StemRole::LeadVocal),
+            ("lead", StemRole::LeadVocal),
+            ("lead-vox", StemRole::LeadVocal),
+            ("BGV", StemRole::BackingVocals),
+            ("backing", StemRole::BackingVocals),
+            ("backing vocal", StemRole::BackingVocals),
+            ("drum", StemRole::Drums),
+            (" fx ", StemRole::Fx),
+        ] {
+            assert_eq!(StemRole::parse(alias), Some(role), "{alias}");
+        }
+        for bad in ["", "kick", "vocals", "lead_vocalz", "music2"] {
+            assert_eq!(StemRole::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn indices_are_stable_and_round_trip() {

@@ -41,20 +41,12 @@ impl Rgb {
     }
 }
 
-// NOTE: the first stem of each role takes the colour the Stem Master's editor gives that
-// role (plugins/common/src/theme.rs `role_color`, which the command-line tool cannot depend
-// on: it pulls in egui), so the report and the plugin agree; further stems of a role take
-// the next unused colour of `EXTRA`, then evenly turned hues.
+// NOTE: the first stem of each role takes the colour the plugins' editors give that role
+// (`StemRole::rgb`), so the report and the plugins agree; further stems of a role take the
+// next unused colour of `EXTRA`, then evenly turned hues.
 fn role_colour(role: StemRole) -> Rgb {
-    match role {
-        StemRole::Drums => Rgb(0xff, 0xc1, 0x5e),
-        StemRole::Bass => Rgb(0xa3, 0x8b, 0xe8),
-        StemRole::Music => Rgb(0x4d, 0xc8, 0xa8),
-        StemRole::LeadVocal => Rgb(0xf4, 0x78, 0xa8),
-        StemRole::BackingVocals => Rgb(0xd4, 0x9c, 0xe0),
-        StemRole::Fx => Rgb(0xa5, 0xd6, 0x6f),
-        StemRole::Other => Rgb(0x9e, 0xae, 0xb8),
-    }
+    let [r, g, b] = role.rgb();
+    Rgb(r, g, b)
 }
 
 const EXTRA: [Rgb; 10] = [

@@ -584,7 +584,7 @@ impl Session {
             .or_else(|| {
                 self.roles
                     .get(&role)
-                    .map(|t| (t, format!("role.{}", role_key(role))))
+                    .map(|t| (t, format!("role.{}", role.key())))
             })
     }
 
@@ -798,11 +798,6 @@ fn eq_tables(e: &EqSettings) -> (PassTable, [BandTable; 5], PassTable) {
         ],
         PassTable::of(&e.low_pass),
     )
-}
-
-/// A role as a session key (`lead_vocal`).
-pub fn role_key(role: StemRole) -> String {
-    role.label().to_ascii_lowercase().replace(' ', "_")
 }
 
 /// `name` as a TOML key: bare when it can be, else quoted.

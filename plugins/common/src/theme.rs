@@ -42,18 +42,12 @@ pub fn band_color(i: usize) -> Color32 {
     BANDS[i.min(BANDS.len() - 1)]
 }
 
-/// The colour of a stem of `role` when its host gives no track colour: distinct hues of
-/// even brightness, none of them the accent or the warning colour.
+/// The colour of a stem of `role` when its host gives no track colour
+/// ([`StemRole::rgb`]: distinct hues of even brightness, none of them the accent or the
+/// warning colour).
 pub fn role_color(role: StemRole) -> Color32 {
-    match role {
-        StemRole::Drums => Color32::from_rgb(0xff, 0xc1, 0x5e),
-        StemRole::Bass => Color32::from_rgb(0xa3, 0x8b, 0xe8),
-        StemRole::Music => Color32::from_rgb(0x4d, 0xc8, 0xa8),
-        StemRole::LeadVocal => Color32::from_rgb(0xf4, 0x78, 0xa8),
-        StemRole::BackingVocals => Color32::from_rgb(0xd4, 0x9c, 0xe0),
-        StemRole::Fx => Color32::from_rgb(0xa5, 0xd6, 0x6f),
-        StemRole::Other => Color32::from_rgb(0x9e, 0xae, 0xb8),
-    }
+    let [r, g, b] = role.rgb();
+    Color32::from_rgb(r, g, b)
 }
 
 /// A stem's colour: the host's track colour when known (lifted until it reads on the dark
