@@ -505,14 +505,18 @@ step "restore"
 alog=$work/logs/reload.log
 # What the reloaded plugins report to Ardour (parameters), against what the first pass set.
 alog_play=$work/logs/play.log
-for t in Drums Bass "Keys Pad" "Lead Vox"; do
-    want=$(grep -a "^@@ value played.role.${t// /_} " "$alog_play" | cut -d' ' -f4-)
-    got=$(lua_value "reloaded.role.${t// /_}")
+restored_as_saved() { # KEY LABEL: the value the play pass logged as played.KEY, reloaded.KEY
+    local want got
+    want=$(grep -a "^@@ value played.$1 " "$alog_play" | cut -d' ' -f4-)
+    got=$(lua_value "reloaded.$1")
     if [ -n "$got" ] && [ "$got" = "$want" ]; then
-        report PASS "restore: $t Strip Role parameter $got (as saved)"
+        report PASS "restore: $2 $got (as saved)"
     else
-        report FAIL "restore: $t Strip Role parameter '${got:-missing}', saved as '${want:-missing}'"
+        report FAIL "restore: $2 '${got:-missing}', saved as '${want:-missing}'"
     fi
+}
+for t in Drums Bass "Keys Pad" "Lead Vox"; do
+    restored_as_saved "role.${t// /_}" "$t Strip Role parameter"
 done
 want=$(grep -a "^@@ value played.moved " "$alog_play" | cut -d' ' -f4-)
 got=$(lua_value reloaded.moved)
@@ -522,13 +526,7 @@ else
     report FAIL "restore: the moved parameter (Keys Pad Strip Output) '${got:-missing}', saved as '${want:-missing}'"
 fi
 for k in target learn; do
-    want=$(grep -a "^@@ value played.master.$k " "$alog_play" | cut -d' ' -f4-)
-    got=$(lua_value "reloaded.master.$k")
-    if [ -n "$got" ] && [ "$got" = "$want" ]; then
-        report PASS "restore: the Master's ${k^} parameter $got (as saved)"
-    else
-        report FAIL "restore: the Master's ${k^} parameter '${got:-missing}', saved as '${want:-missing}'"
-    fi
+    restored_as_saved "master.$k" "the Master's ${k^} parameter"
 done
 # What the reloaded plugins save again (their state: learned gain, group, name, every parameter).
 snap=$session_dir/reloaded.ardour
