@@ -36,7 +36,7 @@ use session::{Session, TargetName};
   stems render stems/ -o master.wav --session song.toml --stems-out processed/ --json render.json
 
 The Master learns its gain in a first pass (as the plugin's Learn), then renders at it.
-Session files: see the README (\"Session files\"); keys are the plugins' parameter names.
+Session files: see docs/cli.md (\"Session files\"); keys are the plugins' parameter names.
 
 Exit codes: 0 done; 2 usage error; 3 unusable input (stem or session file); 4 an output
 cannot be written (or exists: add --force).")]
@@ -57,7 +57,7 @@ pub struct RenderArgs {
     /// -1), ebu (-23, -1), atsc (-24, -2).
     #[arg(long, value_enum)]
     pub preset: Option<TargetName>,
-    /// Strip settings per stem and the Master's settings (TOML; see the README).
+    /// Strip settings per stem and the Master's settings (TOML; see docs/cli.md).
     #[arg(long, value_name = "FILE.toml")]
     pub session: Option<PathBuf>,
     /// Write a session with the defaults and the stems found, to edit (renders too with -o).

@@ -70,7 +70,7 @@ fn each_plugin_has_one_host_bypass_parameter() {
     }
 }
 
-/// The README's examples of typing a value ("`1.2k`, `-3 dB`, `4:1`, `35 ms` all parse"), in
+/// The user's guide's (`docs/plugins.md`) examples of typing a value ("`1.2k`, `-3 dB`, `4:1`, `35 ms` all parse"), in
 /// the Strip's frequency, gain, ratio and time parameters: each parses, to the value shown.
 #[test]
 fn the_readmes_typed_examples_parse() {

@@ -1,6 +1,6 @@
 //! The session file of `stems render` (`--session FILE.toml`): per-stem Strip settings, by
 //! file name (`[stem.NAME]`) or by role (`[role.ROLE]`), and the Stem Master's settings
-//! (`[master]`). The format is documented in the README ("Session files").
+//! (`[master]`). The format is documented in `docs/cli.md` ("Session files").
 //!
 //! Names and units are the plugins' own, so settings can be copied from a plugin's editor: a
 //! parameter's name as the plugin shows it, lower case, spaces and hyphens as `_`, without
@@ -487,7 +487,7 @@ impl Session {
             let message = e.message().trim().replace('\n', " ");
             err(
                 e.span(),
-                format!("{message}; see the README's \"Session files\" for every key"),
+                format!("{message}; see docs/cli.md, \"Session files\", for every key"),
             )
         })?;
         // Settings that exist only on the Stem Master.
@@ -703,7 +703,7 @@ impl Session {
         Ok(format!(
             "# stems render session: Strip settings per stem ([stem.NAME], or [role.ROLE] for\n\
              # every stem of a role) and the Stem Master's ([master]). Names and units are the\n\
-             # plugins' parameters'; a missing key takes the plugin's default. See the README,\n\
+             # plugins' parameters'; a missing key takes the plugin's default. See docs/cli.md,\n\
              # \"Session files\".\n\n{body}"
         ))
     }

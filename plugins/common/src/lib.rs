@@ -18,7 +18,7 @@ pub const VENDOR: &str = "Stem Suite";
 pub const URL: &str = "https://github.com/stem-suite/stem-suite";
 /// Where users write to.
 pub const EMAIL: &str = "developers@stem-suite.org";
-/// The manual (the README).
-pub const MANUAL_URL: &str = "https://github.com/stem-suite/stem-suite#readme";
+/// The manual (the user's guide).
+pub const MANUAL_URL: &str = "https://github.com/stem-suite/stem-suite/blob/main/docs/plugins.md";
 /// Where users report problems.
 pub const SUPPORT_URL: &str = "https://github.com/stem-suite/stem-suite/issues";

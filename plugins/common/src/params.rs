@@ -94,7 +94,7 @@ pub fn s2v_number_with_unit(units: &'static [&'static str]) -> StringToValue {
 /// Parses a frequency as people type it: "1.2k", "1.2 kHz", "1200", "1200 Hz" (any case);
 /// anything else as nice-plug's Hz-then-kHz parser reads it (note names such as "A4").
 // NOTE: nice-plug's parser alone reads "1.2k" as 1.2 Hz: it multiplies by 1000 only for a
-// "kHz" suffix, and the README promises that "1.2k" works.
+// "kHz" suffix, and the user's guide promises that "1.2k" works.
 pub fn s2v_hz() -> StringToValue {
     let fallback = formatters::s2v_f32_hz_then_khz();
     Arc::new(move |s| {

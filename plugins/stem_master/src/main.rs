@@ -1,5 +1,6 @@
 //! Stem Master as a standalone application, for looking at the GUI without a DAW and for the
-//! README's screenshot (`scripts/screenshot.sh` runs it headless under Xvfb).
+//! README's and the guide's screenshots (`scripts/screenshot.sh` runs it headless under
+//! Xvfb).
 //!
 //! `--demo` (must come first) feeds the Master a generated programme
 //! ([`shared_dsp::demo::programme`], 16 s looped, about 10 dB under what the target needs)

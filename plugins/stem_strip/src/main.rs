@@ -1,5 +1,6 @@
 //! Stem Strip as a standalone application, for looking at the GUI without a DAW and for the
-//! README's screenshots (`scripts/screenshot.sh` runs it headless under Xvfb).
+//! README's and the guide's screenshots (`scripts/screenshot.sh` runs it headless under
+//! Xvfb).
 //!
 //! `--demo` (must come first) feeds the Strip a generated drum-bus-like signal instead of the
 //! audio input and sets a demo preset, so the spectrum, the meters and the EQ curve show

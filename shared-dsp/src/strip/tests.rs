@@ -408,7 +408,7 @@ fn a_bell_gain_step_ramps_over_20_ms() {
     assert_abs_diff_eq!(at_40, 12.0, epsilon = 0.2);
 }
 
-/// The meters' input and output peaks (README: "input and output peak"): the input peak is
+/// The meters' input and output peaks (the user's guide: "input and output peak"): the input peak is
 /// the largest sample after the trim, the output peak the largest after the output gain,
 /// over both channels, since the previous read; each read starts over.
 #[test]
