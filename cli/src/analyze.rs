@@ -14,7 +14,6 @@ pub mod engine;
 pub mod json;
 pub mod report;
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,16 +22,8 @@ use rayon::prelude::*;
 use shared_dsp::role::StemRole;
 
 use crate::audio::{self, Audio, InputError};
+use crate::common::{check_writable, progress_bar, write_json, Failure, EXIT_WARNINGS};
 use engine::{CrossFigures, StemFigures};
-
-/// Exit code: masking warnings found and `--fail-on-warnings` given.
-pub const EXIT_WARNINGS: u8 = 1;
-/// Exit code: bad arguments.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code: an input cannot be used.
-pub const EXIT_INPUT: u8 = 3;
-/// Exit code: an output cannot be written.
-pub const EXIT_OUTPUT: u8 = 4;
 
 /// `stems analyze` options.
 #[derive(Args, Debug, Clone)]
@@ -163,39 +154,9 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     }
 }
 
-/// Why a run failed.
-pub enum Failure {
-    /// Bad arguments.
-    Usage(String),
-    /// An input cannot be used.
-    Input(InputError),
-    /// An output cannot be written.
-    Output(anyhow::Error),
-}
-
-impl Failure {
-    /// Prints the error and gives the exit code it calls for: 2 usage, 3 input, 4 output.
-    pub fn exit(self) -> ExitCode {
-        match self {
-            Failure::Usage(msg) => {
-                eprintln!("error: {msg}");
-                ExitCode::from(EXIT_USAGE)
-            }
-            Failure::Input(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(EXIT_INPUT)
-            }
-            Failure::Output(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(EXIT_OUTPUT)
-            }
-        }
-    }
-}
-
 /// Analyses and writes every output; `Ok(true)` when warnings were found.
 pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
-    let files = audio::collect_inputs(&args.inputs).map_err(Failure::Input)?;
+    let files = audio::collect_inputs(&args.inputs).map_err(Failure::from)?;
     let roles = parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
     // Check output paths before the work (and never leave partial files: see audio.rs).
     for out in [&args.json, &args.report].into_iter().flatten() {
@@ -203,10 +164,7 @@ pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
             check_writable(out).map_err(Failure::Output)?;
         }
     }
-    let analysis = analyse(&files, &roles, args.quiet).map_err(|e| match e {
-        AnalyseError::Input(e) => Failure::Input(e),
-        AnalyseError::Other(e) => Failure::Output(e),
-    })?;
+    let analysis = analyse(&files, &roles, args.quiet)?;
     if !args.quiet {
         for n in &analysis.notices {
             eprintln!("notice: {n}");
@@ -280,57 +238,21 @@ pub fn names_file(key: &str, path: &Path) -> bool {
     path == Path::new(key) || stem_name(path) == key || path.file_name().is_some_and(|n| n == key)
 }
 
-/// Writes `doc` as JSON to `path` (`-`: standard output) through a temporary file, and says
-/// so on standard error unless `quiet`.
-pub fn write_json(path: &Path, doc: &impl serde::Serialize, quiet: bool) -> Result<(), Failure> {
-    use std::io::Write;
-    let bytes = serde_json::to_vec_pretty(doc).map_err(|e| Failure::Output(e.into()))?;
-    if path == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        out.write_all(&bytes)
-            .and_then(|_| out.write_all(b"\n"))
-            .map_err(|e| Failure::Output(e.into()))
-    } else {
-        audio::write_atomically(path, |f| {
-            f.write_all(&bytes)?;
-            Ok(())
-        })
-        .map_err(Failure::Output)?;
-        if !quiet {
-            eprintln!("wrote {}", path.display());
-        }
-        Ok(())
-    }
-}
-
-/// Fails early, with the path in the message, when `path` cannot be created.
-pub fn check_writable(path: &Path) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    if path.is_dir() {
-        anyhow::bail!("{}: is a folder; give a file name", path.display());
-    }
-    let probe = dir.join(format!(".stems-write-check-{}", std::process::id()));
-    match std::fs::File::create(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => anyhow::bail!(
-            "{}: cannot write there ({e}); choose a writable folder",
-            path.display()
-        ),
-    }
-}
-
 /// Why an analysis failed.
 pub enum AnalyseError {
     /// An input cannot be used.
     Input(InputError),
     /// Anything else (resampling).
     Other(anyhow::Error),
+}
+
+impl From<AnalyseError> for Failure {
+    fn from(e: AnalyseError) -> Self {
+        match e {
+            AnalyseError::Input(e) => Failure::from(e),
+            AnalyseError::Other(e) => Failure::Output(e),
+        }
+    }
 }
 
 /// Converts every stem in `session` to `rate` (in parallel) and pads the shorter ones with
@@ -562,20 +484,6 @@ pub fn analyse_matched(
         cross,
         notices,
     }
-}
-
-/// A progress bar on standard error (hidden when `quiet` or not on a terminal).
-pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 fn lufs(v: f32) -> String {

@@ -26,8 +26,9 @@ use std::process::ExitCode;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::analyze::{self, Failure};
+use crate::analyze;
 use crate::audio::{self, Audio, InputError};
+use crate::common::{self, Failure};
 use measure::{Figures, MeasureSettings};
 use names::Naming;
 use null::{NullSettings, NullTest};
@@ -200,7 +201,7 @@ pub fn check_and_write(args: &CheckArgs) -> Result<bool, Failure> {
             })
         })
         .collect::<Result<Vec<Check>, Failure>>()?;
-    let mut files = audio::collect_inputs(&args.inputs).map_err(Failure::Input)?;
+    let mut files = audio::collect_inputs(&args.inputs).map_err(Failure::from)?;
     let mut notices = Vec::new();
     if let Some(mix) = &args.mix {
         let before = files.len();
@@ -217,7 +218,7 @@ pub fn check_and_write(args: &CheckArgs) -> Result<bool, Failure> {
     }
     let roles = analyze::parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
     if let Some(out) = args.json.as_deref().filter(|p| *p != Path::new("-")) {
-        analyze::check_writable(out).map_err(Failure::Output)?;
+        common::check_writable(out).map_err(Failure::Output)?;
     }
     let report = check(
         &files,
@@ -237,7 +238,7 @@ pub fn check_and_write(args: &CheckArgs) -> Result<bool, Failure> {
         }
     }
     if let Some(path) = &args.json {
-        analyze::write_json(path, &output::json(&report), args.quiet)?;
+        common::write_json(path, &output::json(&report), args.quiet)?;
     }
     Ok(report.passed())
 }
@@ -279,7 +280,7 @@ pub fn check(
     let mut audios = Vec::with_capacity(read.len());
     let mut stems = Vec::with_capacity(read.len());
     for r in read {
-        let (a, figures) = r.map_err(Failure::Input)?;
+        let (a, figures) = r.map_err(Failure::from)?;
         stems.push(Stem {
             name: analyze::stem_name(&a.path),
             path: a.path.clone(),

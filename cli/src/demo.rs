@@ -14,6 +14,7 @@ use shared_dsp::demo::Stereo;
 
 use crate::analyze::{self, AnalyzeArgs};
 use crate::audio;
+use crate::common;
 
 /// Seconds of demo by default (three and a half loops of the 8 s song).
 const DEMO_SECONDS: f64 = 30.0;
@@ -68,7 +69,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
             "error: {}: cannot create the folder ({e})",
             args.dir.display()
         );
-        return ExitCode::from(analyze::EXIT_OUTPUT);
+        return ExitCode::from(common::EXIT_OUTPUT);
     }
     let written: Result<Vec<(PathBuf, Stereo)>, anyhow::Error> = DemoStem::ALL
         .par_iter()
@@ -85,7 +86,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         Ok(f) => f.into_iter().unzip(),
         Err(e) => {
             eprintln!("error: {e:#}");
-            return ExitCode::from(analyze::EXIT_OUTPUT);
+            return ExitCode::from(common::EXIT_OUTPUT);
         }
     };
     // The stems' plain sum, as a DAW bounces it, in a folder of its own (so the stem folder
@@ -107,7 +108,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         });
     if let Err(e) = wrote_mix {
         eprintln!("error: {}: {e:#}", mix.display());
-        return ExitCode::from(analyze::EXIT_OUTPUT);
+        return ExitCode::from(common::EXIT_OUTPUT);
     }
     if !args.quiet {
         eprintln!(

@@ -3,6 +3,7 @@
 mod analyze;
 mod audio;
 mod check;
+mod common;
 mod demo;
 mod link;
 mod render;

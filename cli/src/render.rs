@@ -22,8 +22,9 @@ use clap::Args;
 use serde::Serialize;
 use shared_dsp::role::StemRole;
 
-use crate::analyze::{self, AnalyseError, Matched, EXIT_INPUT, EXIT_OUTPUT};
+use crate::analyze::{self, Matched};
 use crate::audio::{self, Audio, WavFormat};
+use crate::common::{self, Failure};
 use session::{Session, TargetName};
 
 /// `stems render` options.
@@ -98,49 +99,12 @@ fn parse_ceiling(s: &str) -> Result<f32, String> {
     parse_in(s, -6.0, 0.0, "dBTP")
 }
 
-/// Why a render failed.
-enum Failure {
-    Usage(String),
-    Input(String),
-    Output(anyhow::Error),
-}
-
-impl From<analyze::Failure> for Failure {
-    fn from(e: analyze::Failure) -> Self {
-        match e {
-            analyze::Failure::Usage(m) => Failure::Usage(m),
-            analyze::Failure::Input(e) => Failure::Input(e.to_string()),
-            analyze::Failure::Output(e) => Failure::Output(e),
-        }
-    }
-}
-
-impl From<AnalyseError> for Failure {
-    fn from(e: AnalyseError) -> Self {
-        match e {
-            AnalyseError::Input(e) => Failure::Input(e.to_string()),
-            AnalyseError::Other(e) => Failure::Output(e),
-        }
-    }
-}
-
 /// Runs `stems render`.
 pub fn run(args: RenderArgs) -> ExitCode {
     audio::clean_up_on_interrupt();
     match render(&args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Input(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(EXIT_INPUT)
-        }
-        Err(Failure::Output(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_OUTPUT)
-        }
+        Err(failure) => failure.exit(),
     }
 }
 
@@ -153,7 +117,7 @@ fn check_output(path: &Path, force: bool) -> Result<(), Failure> {
             path.display()
         )));
     }
-    analyze::check_writable(path).map_err(Failure::Output)
+    common::check_writable(path).map_err(Failure::Output)
 }
 
 /// One stem as rendered: its name, file, role and where its settings came from.
@@ -172,7 +136,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
             "give the master to write with -o MASTER.wav (or --write-session FILE.toml)".into(),
         ));
     }
-    let files = audio::collect_inputs(&args.inputs).map_err(|e| Failure::Input(e.to_string()))?;
+    let files = audio::collect_inputs(&args.inputs)?;
     let roles = analyze::parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
     let session = match &args.session {
         Some(path) => {
@@ -223,7 +187,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
             )));
         } else {
             // Created once the render is done.
-            analyze::check_writable(dir).map_err(Failure::Output)?;
+            common::check_writable(dir).map_err(Failure::Output)?;
         }
     }
     if let Some(path) = &args.write_session {
@@ -265,7 +229,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
         WavFormat::Int24
     };
 
-    let progress = analyze::progress_bar(files.len() as u64, args.quiet);
+    let progress = common::progress_bar(files.len() as u64, args.quiet);
     let mut matched = analyze::read_matched(&files, &progress)?;
     if !args.quiet {
         for n in &matched.notices {
@@ -386,7 +350,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
             },
         );
         let doc = summary.json(&master, analyze::json::document(&analysis));
-        analyze::write_json(path, &doc, args.quiet)?;
+        common::write_json(path, &doc, args.quiet)?;
     }
     Ok(())
 }
