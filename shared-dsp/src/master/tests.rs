@@ -4,6 +4,8 @@
 use super::*;
 use crate::demo::{programme, Stereo};
 use crate::eq::FilterSlope;
+use crate::eq::Placement;
+use crate::loudness::db_to_gain;
 use crate::truepeak::oversampled_peak;
 
 fn run(chain: &mut MasterChain, input: &Stereo, block: usize) -> Stereo {
