@@ -64,6 +64,19 @@ fn round_half_even(x: f64) -> f64 {
     (x + SHIFT) - SHIFT
 }
 
+/// One step of a delay line kept as a ring in `ring` (its length is the delay, at least 1)
+/// at `pos`: stores `x` and gives what went in that many steps ago. A `pos` past the end
+/// (the ring just got shorter) starts over at 0.
+#[inline]
+fn delay_step<T: Copy>(ring: &mut [T], pos: &mut usize, x: T) -> T {
+    if *pos >= ring.len() {
+        *pos = 0;
+    }
+    let delayed = std::mem::replace(&mut ring[*pos], x);
+    *pos += 1;
+    delayed
+}
+
 /// Seed of the dither's noise: fixed, so a render repeats bit for bit and `reset` equals a
 /// fresh chain.
 const DITHER_SEED: u64 = 0x2545_F491_4F6C_DD1D;
@@ -259,16 +272,10 @@ impl MasterChain {
     /// One output frame through the delay after the dither.
     #[inline]
     fn pad_delay(&mut self, out: [f32; 2]) -> [f32; 2] {
-        let len = self.pad_len();
-        if len == 0 {
-            return out;
+        match self.pad_len() {
+            0 => out,
+            len => delay_step(&mut self.pad[..len], &mut self.pad_pos, out),
         }
-        let delayed = std::mem::replace(&mut self.pad[self.pad_pos], out);
-        self.pad_pos += 1;
-        if self.pad_pos >= len {
-            self.pad_pos = 0;
-        }
-        delayed
     }
 
     fn clear_pad(&mut self) {
@@ -576,11 +583,7 @@ impl MasterChain {
     /// crossfaded in over [`BYPASS_FADE_SECONDS`] while the bypass is on.
     fn bypass_crossfade(&mut self, out: [f32; 2], input: [f32; 2]) -> [f32; 2] {
         let input = [input[0] as f64, input[1] as f64];
-        let delayed = std::mem::replace(&mut self.dry[self.dry_pos], input);
-        self.dry_pos += 1;
-        if self.dry_pos >= self.latency_samples() {
-            self.dry_pos = 0;
-        }
+        let delayed = delay_step(&mut self.dry[..self.latency], &mut self.dry_pos, input);
         let bypass_to = if self.target.bypass {
             self.bypass_len
         } else {
