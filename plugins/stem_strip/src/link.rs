@@ -289,15 +289,15 @@ impl LinkHub {
 impl LinkHub {
     /// While the Strip has no name (neither the host's nor typed), picks its fallback number
     /// ([`fallback_number`]), saves it, and leaves `"<role> <n>"` for the audio thread to
-    /// publish. `last`: the fallback left last time, with its label and number (a saved
-    /// number other than that one came with a state load and is kept).
+    /// publish. `last`: the label and number of the fallback left last time (a saved number
+    /// other than that one came with a state load and is kept).
     fn name_fallback(
         &self,
         w: &LinkWriter,
         params: &StripParams,
         shared: &Shared,
         peers: &mut Vec<InstanceInfo>,
-        last: &mut Option<(String, &'static str, u32)>,
+        last: &mut Option<(&'static str, u32)>,
     ) {
         if !params.name.read().trim().is_empty() {
             return;
@@ -313,18 +313,17 @@ impl LinkHub {
             .collect();
         let label = params.role.value().role().label();
         let saved = *params.auto_number.read();
-        let relabelled = last
-            .as_ref()
-            .is_some_and(|&(_, l, n)| l != label && n == saved);
+        let relabelled = last.is_some_and(|(l, n)| l != label && n == saved);
         let n = fallback_number(label, saved, relabelled, w.instance_id(), &shown);
         if n != saved {
             *params.auto_number.write() = n;
         }
-        let name = format!("{label} {n}");
-        if last.as_ref().is_none_or(|(shown, _, _)| *shown != name) {
-            shared.fallback_name.store(StemName::new(&name));
+        if *last != Some((label, n)) {
+            shared
+                .fallback_name
+                .store(StemName::new(&format!("{label} {n}")));
+            *last = Some((label, n));
         }
-        *last = Some((name, label, n));
     }
 }
 
