@@ -609,6 +609,17 @@ impl Plugin {
         self.deferred = defer;
     }
 
+    /// Fails, listing them, when the plugin made any callback the CLAP spec forbids at that
+    /// moment; `context` goes before the message.
+    pub fn assert_no_violations(&self, context: &str) {
+        let violations = self.violations();
+        assert!(
+            violations.is_empty(),
+            "{context}the plugin broke CLAP's rules:\n{}",
+            violations.join("\n")
+        );
+    }
+
     /// The callbacks the plugin made that the CLAP spec forbids at that moment, described.
     pub fn violations(&self) -> Vec<String> {
         self.instance.access_shared_handler(|s| {
@@ -931,12 +942,7 @@ impl Drop for Plugin {
         if !std::thread::panicking() {
             // What a host's event loop would still run.
             self.service_main_thread();
-            let violations = self.violations();
-            assert!(
-                violations.is_empty(),
-                "the plugin broke CLAP's rules:\n{}",
-                violations.join("\n")
-            );
+            self.assert_no_violations("");
             let errors = self.errors_logged();
             assert!(
                 errors == 0,
