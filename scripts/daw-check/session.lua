@@ -202,6 +202,25 @@ end
 
 ------------------------------------------------------------------------------------------
 
+-- Opens the saved session and logs its settings under `label`.
+local function open_session(label)
+	local s = load_session(dir, name)
+	if not s then fail("load_session(" .. dir .. ") failed") end
+	mark("loaded")
+	print_settings(s, label)
+	return s
+end
+
+-- Saves (`snapshot`, "" for the session itself), exports to `file_name` and closes.
+local function save_export_close(s, snapshot, file_name)
+	save(s, snapshot)
+	mark("saved")
+	export(s, file_name)
+	mark("exported")
+	close_session()
+	mark("closed")
+end
+
 if mode == "setup" then
 	local s = create_session(dir, name, 48000)
 	if not s then fail("create_session(" .. dir .. ") failed") end
@@ -241,10 +260,7 @@ if mode == "setup" then
 	mark("closed")
 
 elseif mode == "play" then
-	local s = load_session(dir, name)
-	if not s then fail("load_session(" .. dir .. ") failed") end
-	mark("loaded")
-	print_settings(s, "loaded")
+	local s = open_session("loaded")
 	local master = master_plugin(s)
 	set_param(master, "Learn", 1)
 	roll(s)
@@ -265,29 +281,16 @@ elseif mode == "play" then
 	sleep(0.5)
 	mark("stopped")
 	print_settings(s, "played")
-	save(s, "")
-	mark("saved")
-	export(s, "export")
-	mark("exported")
-	close_session()
-	mark("closed")
+	save_export_close(s, "", "export")
 
 elseif mode == "reload" then
-	local s = load_session(dir, name)
-	if not s then fail("load_session(" .. dir .. ") failed") end
-	mark("loaded")
-	print_settings(s, "reloaded")
+	local s = open_session("reloaded")
 	roll(s)
 	mark("rolling")
 	wait_go("stop", tonumber(arg[5] or "20"))
 	stop(s)
 	mark("stopped")
-	save(s, "reloaded")
-	mark("saved")
-	export(s, "export-reloaded")
-	mark("exported")
-	close_session()
-	mark("closed")
+	save_export_close(s, "reloaded", "export-reloaded")
 
 else
 	fail("unknown mode " .. mode)
