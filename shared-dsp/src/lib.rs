@@ -22,6 +22,7 @@ pub mod meters;
 pub mod ramp;
 pub mod role;
 pub mod snapshot;
+pub mod spec;
 pub mod spectrum;
 pub mod strip;
 pub mod truepeak;

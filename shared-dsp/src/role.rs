@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::spec::Choice;
+
 /// The role of a stem. The discriminants are stable: they are saved in plugin state and
 /// published over the link, so never renumber them.
 #[derive(
@@ -45,22 +47,14 @@ impl StemRole {
     /// The role a user's text names: its key (`lead_vocal`) or label (`Lead Vocal`) in any
     /// case, with `-`, `_` or spaces between words, or a common alias (`vocal`, `vox`,
     /// `lead`, `lead_vox`; `bgv`, `backing`, `backing_vocal`; `drum`). `None` otherwise.
-    /// The one parser of the command line's `--role` options.
+    /// The words are declared once, with the role's [`Choice`] table.
     pub fn parse(text: &str) -> Option<StemRole> {
-        let key = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        let alias = match key.as_str() {
-            "vocal" | "vox" | "lead" | "lead_vox" => Some(StemRole::LeadVocal),
-            "bgv" | "backing" | "backing_vocal" => Some(StemRole::BackingVocals),
-            "drum" => Some(StemRole::Drums),
-            _ => None,
-        };
-        alias.or_else(|| Self::ALL.into_iter().find(|r| r.key() == key))
+        <Self as Choice>::parse(text)
     }
 
-    /// The role's key in files and on the command line: its label in lower case with `_`
-    /// between words (`lead_vocal`).
-    pub fn key(self) -> String {
-        self.label().to_ascii_lowercase().replace(' ', "_")
+    /// The role's key in files and on the command line (`lead_vocal`).
+    pub fn key(self) -> &'static str {
+        <Self as Choice>::key(self)
     }
 
     /// The colour a stem of this role is drawn in when its host gives no track colour (the
@@ -80,15 +74,7 @@ impl StemRole {
 
     /// Human-readable name, as shown on screen and in reports.
     pub fn label(self) -> &'static str {
-        match self {
-            StemRole::Drums => "Drums",
-            StemRole::Bass => "Bass",
-            StemRole::Music => "Music",
-            StemRole::LeadVocal => "Lead Vocal",
-            StemRole::BackingVocals => "Backing Vocals",
-            StemRole::Fx => "FX",
-            StemRole::Other => "Other",
-        }
+        <Self as Choice>::name(self)
     }
 }
 
@@ -105,7 +91,7 @@ mod tests {
     #[test]
     fn every_key_label_and_alias_parses_and_nothing_else_does() {
         for role in StemRole::ALL {
-            assert_eq!(StemRole::parse(&role.key()), Some(role));
+            assert_eq!(StemRole::parse(role.key()), Some(role));
             assert_eq!(StemRole::parse(role.label()), Some(role));
             assert_eq!(StemRole::parse(&role.label().to_uppercase()), Some(role));
             assert_eq!(StemRole::parse(&role.key().replace('_', "-")), Some(role));

@@ -22,3 +22,10 @@ pub const EMAIL: &str = "developers@stem-suite.org";
 pub const MANUAL_URL: &str = "https://github.com/stem-suite/stem-suite/blob/main/docs/plugins.md";
 /// Where users report problems.
 pub const SUPPORT_URL: &str = "https://github.com/stem-suite/stem-suite/issues";
+
+/// What [`plugin_params!`] expands to in the plugins' crates.
+#[doc(hidden)]
+pub mod __private {
+    pub use atomic_float::AtomicF32;
+    pub use shared_dsp::spec::{lens, Float, Group, Pick, Switch};
+}

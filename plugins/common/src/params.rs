@@ -1,62 +1,236 @@
-//! Parameter helpers both plugins use: the ranges (functions, so editors use them too), the
-//! value/text formatters, builders for dB, Hz, % and ms parameters, and the parameter groups
-//! of the EQ's sections and of a compressor. A plugin nests these groups under its own id
-//! prefixes (`#[nested(id_prefix = ...)]`); the ids inside a group are short and must never
-//! change once released, because they key the host's automation and saved state.
+//! The plugins' parameters, made from the settings lists of `shared_dsp::spec` (where every
+//! setting is declared once): [`plugin_params!`](crate::plugin_params) turns a list into a
+//! nice-plug parameter struct with its constructor and its conversion to the DSP settings;
+//! [`float_param`] gives a number its range, steps and text by its unit; [`Choice`] makes a
+//! `shared_dsp::spec::Choice` a nice-plug enum. The sections both plugins nest (filters,
+//! bands, compressors, the limiter) are made here.
 
 use nice_plug::prelude::*;
-use shared_dsp::dynamics::CompressorSettings;
-use shared_dsp::eq::{BandSettings, EqSettings, FilterSlope, PassSettings};
+use shared_dsp::eq::EqSettings;
+use shared_dsp::spec::{self, Choice as ChoiceList, Unit};
 use std::sync::Arc;
 
-/// High- and low-pass slopes.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlopeParam {
-    #[id = "12"]
-    #[name = "12 dB/oct"]
-    Db12,
-    #[id = "24"]
-    #[name = "24 dB/oct"]
-    Db24,
-    #[id = "48"]
-    #[name = "48 dB/oct"]
-    Db48,
+/// A `shared_dsp::spec::Choice` as a nice-plug enum parameter's value: the names, ids and
+/// order its table declares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice<T>(pub T);
+
+impl<T: ChoiceList> Enum for Choice<T> {
+    fn variants() -> &'static [&'static str] {
+        T::NAMES
+    }
+
+    fn ids() -> Option<&'static [&'static str]> {
+        Some(T::IDS)
+    }
+
+    fn to_index(self) -> usize {
+        self.0.index()
+    }
+
+    fn from_index(index: usize) -> Self {
+        Choice(T::from_index(index))
+    }
 }
 
-impl SlopeParam {
-    /// The DSP crate's slope.
-    pub fn slope(self) -> FilterSlope {
-        match self {
-            SlopeParam::Db12 => FilterSlope::Db12,
-            SlopeParam::Db24 => FilterSlope::Db24,
-            SlopeParam::Db48 => FilterSlope::Db48,
+/// The nice-plug parameter struct of a section's settings list.
+pub trait PluginGroup {
+    type Params: Params;
+}
+
+/// The name of a parameter `name` in a group labelled `label` ("" for none).
+pub fn full_name(label: &str, name: &str) -> String {
+    if label.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{label} {name}")
+    }
+}
+
+/// A number's parameter: its spec's range, and the steps and text of its unit.
+pub fn float_param(name: String, spec: &spec::Float, default: f32) -> FloatParam {
+    let range = match spec.range {
+        spec::Range::Linear { min, max } => FloatRange::Linear { min, max },
+        spec::Range::Skewed { min, max, skew } => FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(skew),
+        },
+    };
+    let p = FloatParam::new(name, default, range);
+    let p = match spec.unit {
+        Unit::Db => p
+            .with_step_size(0.1)
+            .with_value_to_string(v2s_db())
+            .with_string_to_value(s2v_number_with_unit(&["db"])),
+        Unit::Hz => p
+            .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
+            .with_string_to_value(s2v_hz()),
+        Unit::Ms => p
+            .with_value_to_string(v2s_ms())
+            .with_string_to_value(s2v_number_with_unit(&["ms"])),
+        Unit::Percent => p
+            .with_unit("%")
+            .with_value_to_string(formatters::v2s_f32_percentage(0))
+            .with_string_to_value(formatters::s2v_f32_percentage()),
+        Unit::Ratio => p
+            .with_value_to_string(formatters::v2s_compression_ratio(1))
+            .with_string_to_value(formatters::s2v_compression_ratio()),
+        Unit::Q => p
+            .with_value_to_string(v2s_q())
+            .with_string_to_value(s2v_number_with_unit(&["q"])),
+        Unit::SidechainHz => p
+            .with_value_to_string(v2s_sidechain_hp())
+            .with_string_to_value(s2v_sidechain_hp()),
+        Unit::Lufs => p
+            .with_step_size(0.1)
+            .with_value_to_string(v2s_tenths("LUFS"))
+            .with_string_to_value(s2v_number_with_unit(&["lufs", "lkfs"])),
+        Unit::Dbtp => p
+            .with_step_size(0.1)
+            .with_value_to_string(v2s_tenths("dBTP"))
+            .with_string_to_value(s2v_number_with_unit(&["dbtp", "db"])),
+    };
+    if spec.step > 0.0 {
+        p.with_step_size(spec.step)
+    } else {
+        p
+    }
+}
+
+/// Turns a settings list of `shared_dsp::spec` into a nice-plug parameter struct `$name`
+/// (`#[derive(Params)]`, one field per entry, in the list's order) with
+/// `new_in(label, &mut defaults)` and `apply(&self, &mut settings)`. Invoked by the lists:
+/// `shared_dsp::pass_settings!(stem_plugin_common::plugin_params! { pub PassParams; })`.
+#[macro_export]
+macro_rules! plugin_params {
+    ($(#[$meta:meta])* $vis:vis $name:ident; $settings:ty;
+     $( [$($attr:tt)*] $field:ident : $kind:ident $(<$t:ty>)? ($spec:expr) => $lens:expr ),* $(,)?) => {
+        $(#[$meta])*
+        #[derive(::nice_plug::prelude::Params)]
+        $vis struct $name {
+            $( #[$($attr)*] pub $field: $crate::plugin_params!(@type $kind $(<$t>)?), )*
         }
-    }
+
+        impl $name {
+            /// The parameters, their names after `label` ("" for none), their defaults the
+            /// values in `defaults`.
+            #[allow(unused_variables)]
+            pub fn new_in(label: &str, defaults: &mut $settings) -> Self {
+                Self { $( $field: $crate::plugin_params!(@new $kind $(<$t>)?, label, $spec,
+                    $crate::__private::lens::<$settings, _>($lens)(defaults)), )* }
+            }
+
+            /// Writes what the parameters say into `s`. Reads atomics only: safe on the
+            /// audio thread.
+            pub fn apply(&self, s: &mut $settings) {
+                $( $crate::plugin_params!(@apply $kind $(<$t>)?, &self.$field,
+                    $crate::__private::lens::<$settings, _>($lens)(s)); )*
+            }
+        }
+    };
+    (@type Switch) => { ::nice_plug::prelude::BoolParam };
+    (@type Bypass) => { ::nice_plug::prelude::BoolParam };
+    (@type Float) => { ::nice_plug::prelude::FloatParam };
+    (@type Stored) => { ::std::sync::Arc<$crate::__private::AtomicF32> };
+    (@type Choice<$c:ty>) => { ::nice_plug::prelude::EnumParam<$crate::params::Choice<$c>> };
+    (@type Group<$g:ty>) => { <$g as $crate::params::PluginGroup>::Params };
+    (@new Switch, $label:ident, $spec:expr, $d:expr) => {{
+        let spec: $crate::__private::Switch = $spec;
+        ::nice_plug::prelude::BoolParam::new($crate::params::full_name($label, spec.name), *$d)
+    }};
+    (@new Bypass, $label:ident, $spec:expr, $d:expr) => {{
+        let spec: $crate::__private::Switch = $spec;
+        ::nice_plug::prelude::BoolParam::new($crate::params::full_name($label, spec.name), *$d)
+            .make_bypass()
+    }};
+    (@new Float, $label:ident, $spec:expr, $d:expr) => {{
+        let spec: $crate::__private::Float = $spec;
+        $crate::params::float_param($crate::params::full_name($label, spec.name), &spec, *$d)
+    }};
+    (@new Stored, $label:ident, $spec:expr, $d:expr) => {
+        ::std::sync::Arc::new($crate::__private::AtomicF32::new(*$d))
+    };
+    (@new Choice<$c:ty>, $label:ident, $spec:expr, $d:expr) => {{
+        let spec: $crate::__private::Pick = $spec;
+        ::nice_plug::prelude::EnumParam::new(
+            $crate::params::full_name($label, spec.name),
+            $crate::params::Choice::<$c>(*$d),
+        )
+    }};
+    (@new Group<$g:ty>, $label:ident, $spec:expr, $d:expr) => {{
+        let spec: $crate::__private::Group = $spec;
+        <$g as $crate::params::PluginGroup>::Params::new_in(
+            &$crate::params::full_name($label, spec.label),
+            $d,
+        )
+    }};
+    (@apply Switch, $p:expr, $s:expr) => { *$s = $p.value() };
+    (@apply Bypass, $p:expr, $s:expr) => { *$s = $p.value() };
+    (@apply Float, $p:expr, $s:expr) => { *$s = $p.value() };
+    (@apply Stored, $p:expr, $s:expr) => {{
+        let v = $p.load(::std::sync::atomic::Ordering::Relaxed);
+        *$s = if v.is_finite() { v } else { 0.0 };
+    }};
+    (@apply Choice<$c:ty>, $p:expr, $s:expr) => { *$s = $p.value().0 };
+    (@apply Group<$g:ty>, $p:expr, $s:expr) => { $p.apply($s) };
 }
 
-/// Range of every frequency control, Hz (logarithmic feel).
-pub fn freq_range() -> FloatRange {
-    FloatRange::Skewed {
-        min: 20.0,
-        max: 20_000.0,
-        factor: FloatRange::skew_factor(-2.0),
-    }
+shared_dsp::pass_settings!(crate::plugin_params! {
+    /// A high- or low-pass filter.
+    pub PassParams;
+});
+shared_dsp::band_settings!(crate::plugin_params! {
+    /// A bell or shelf.
+    pub BandParams;
+});
+shared_dsp::comp_settings!(crate::plugin_params! {
+    /// A compressor.
+    pub CompParams;
+});
+shared_dsp::limiter_settings!(crate::plugin_params! {
+    /// The Stem Master's true-peak limiter.
+    pub LimiterParams;
+});
+
+impl PluginGroup for spec::Pass {
+    type Params = PassParams;
+}
+impl PluginGroup for spec::Band {
+    type Params = BandParams;
+}
+impl PluginGroup for spec::Comp {
+    type Params = CompParams;
+}
+impl PluginGroup for spec::Limiter {
+    type Params = LimiterParams;
 }
 
-/// Range of every gain control in dB.
-pub fn gain_range(limit_db: f32) -> FloatRange {
-    FloatRange::Linear {
-        min: -limit_db,
-        max: limit_db,
-    }
+/// The seven sections of an equaliser ([`EqSettings`]) as a plugin's parameters, borrowed
+/// from wherever the plugin keeps them: what the EQ editor widgets draw and move.
+#[derive(Clone, Copy)]
+pub struct EqSections<'a> {
+    /// The high-pass filter.
+    pub high_pass: &'a PassParams,
+    /// Low shelf, bells 1 to 3, high shelf, in that order.
+    pub bands: [&'a BandParams; 5],
+    /// The low-pass filter.
+    pub low_pass: &'a PassParams,
 }
 
-/// Range of a bell's or shelf's Q.
-pub fn q_range() -> FloatRange {
-    FloatRange::Skewed {
-        min: 0.1,
-        max: 10.0,
-        factor: FloatRange::skew_factor(-1.5),
+impl EqSections<'_> {
+    /// The DSP settings the parameters describe. Reads atomics only: safe on the audio thread.
+    pub fn settings(&self) -> EqSettings {
+        let mut e = EqSettings::default();
+        let [low_shelf, bell1, bell2, bell3, high_shelf] = self.bands;
+        self.high_pass.apply(&mut e.high_pass);
+        low_shelf.apply(&mut e.low_shelf);
+        for (b, s) in [bell1, bell2, bell3].into_iter().zip(&mut e.bells) {
+            b.apply(s);
+        }
+        high_shelf.apply(&mut e.high_shelf);
+        self.low_pass.apply(&mut e.low_pass);
+        e
     }
 }
 
@@ -160,242 +334,11 @@ pub fn s2v_sidechain_hp() -> StringToValue {
     })
 }
 
-/// A plain float parameter.
-pub fn float(name: &str, default: f32, range: FloatRange) -> FloatParam {
-    FloatParam::new(name, default, range)
-}
-
-/// A gain in dB: 0.1 dB steps, "+3.0 dB" text.
-pub fn db_param(name: &str, default: f32, range: FloatRange) -> FloatParam {
-    float(name, default, range)
-        .with_step_size(0.1)
-        .with_value_to_string(v2s_db())
-        .with_string_to_value(s2v_number_with_unit(&["db"]))
-}
-
-/// A frequency over [`freq_range`], shown in Hz then kHz.
-pub fn hz_param(name: &str, default: f32) -> FloatParam {
-    float(name, default, freq_range())
-        .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
-        .with_string_to_value(s2v_hz())
-}
-
-/// A fraction from 0 to `max` (1.0 = 100 %), shown as a whole percentage.
-pub fn percent_param(name: &str, default: f32, max: f32) -> FloatParam {
-    float(name, default, FloatRange::Linear { min: 0.0, max })
-        .with_unit("%")
-        .with_value_to_string(formatters::v2s_f32_percentage(0))
-        .with_string_to_value(formatters::s2v_f32_percentage())
-}
-
-/// A time in milliseconds from `min` to `max` (logarithmic feel).
-pub fn ms_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    float(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_value_to_string(v2s_ms())
-    .with_string_to_value(s2v_number_with_unit(&["ms"]))
-}
-
-/// A high- or low-pass filter.
-#[derive(Params)]
-pub struct PassParams {
-    #[id = "on"]
-    pub enabled: BoolParam,
-    #[id = "f"]
-    pub freq: FloatParam,
-    #[id = "s"]
-    pub slope: EnumParam<SlopeParam>,
-}
-
-impl PassParams {
-    /// A filter named after `label` ("HP On", "HP Freq", "HP Slope"), off, 24 dB/oct.
-    pub fn new(label: &str, freq_hz: f32) -> Self {
-        Self {
-            enabled: BoolParam::new(format!("{label} On"), false),
-            freq: hz_param(&format!("{label} Freq"), freq_hz),
-            slope: EnumParam::new(format!("{label} Slope"), SlopeParam::Db24),
-        }
-    }
-
-    /// The DSP settings the parameters describe. Reads atomics only: safe on the audio thread.
-    pub fn settings(&self) -> PassSettings {
-        PassSettings {
-            enabled: self.enabled.value(),
-            freq_hz: self.freq.value(),
-            slope: self.slope.value().slope(),
-        }
-    }
-}
-
-/// A bell or shelf.
-#[derive(Params)]
-pub struct BandParams {
-    #[id = "on"]
-    pub enabled: BoolParam,
-    #[id = "f"]
-    pub freq: FloatParam,
-    #[id = "g"]
-    pub gain: FloatParam,
-    #[id = "q"]
-    pub q: FloatParam,
-}
-
-impl BandParams {
-    /// A band named after `label` ("Bell 1 On", "Bell 1 Freq", ...), off, 0 dB.
-    pub fn new(label: &str, freq_hz: f32, q: f32) -> Self {
-        Self {
-            enabled: BoolParam::new(format!("{label} On"), false),
-            freq: hz_param(&format!("{label} Freq"), freq_hz),
-            gain: db_param(&format!("{label} Gain"), 0.0, gain_range(24.0)),
-            q: float(&format!("{label} Q"), q, q_range())
-                .with_value_to_string(v2s_q())
-                .with_string_to_value(s2v_number_with_unit(&["q"])),
-        }
-    }
-
-    /// The DSP settings the parameters describe. Reads atomics only: safe on the audio thread.
-    pub fn settings(&self) -> BandSettings {
-        BandSettings {
-            enabled: self.enabled.value(),
-            freq_hz: self.freq.value(),
-            gain_db: self.gain.value(),
-            q: self.q.value(),
-        }
-    }
-}
-
-/// The seven sections of an equaliser ([`EqSettings`]) as a plugin's parameters, borrowed
-/// from wherever the plugin keeps them: what the EQ editor widgets draw and move.
-#[derive(Clone, Copy)]
-pub struct EqSections<'a> {
-    /// The high-pass filter.
-    pub high_pass: &'a PassParams,
-    /// Low shelf, bells 1 to 3, high shelf, in that order.
-    pub bands: [&'a BandParams; 5],
-    /// The low-pass filter.
-    pub low_pass: &'a PassParams,
-}
-
-impl EqSections<'_> {
-    /// The DSP settings the parameters describe. Reads atomics only: safe on the audio thread.
-    pub fn settings(&self) -> EqSettings {
-        let [low_shelf, bell1, bell2, bell3, high_shelf] = self.bands;
-        EqSettings {
-            high_pass: self.high_pass.settings(),
-            low_shelf: low_shelf.settings(),
-            bells: [bell1.settings(), bell2.settings(), bell3.settings()],
-            high_shelf: high_shelf.settings(),
-            low_pass: self.low_pass.settings(),
-        }
-    }
-}
-
-/// A compressor.
-#[derive(Params)]
-pub struct CompParams {
-    #[id = "on"]
-    pub enabled: BoolParam,
-    #[id = "thr"]
-    pub threshold: FloatParam,
-    #[id = "rat"]
-    pub ratio: FloatParam,
-    #[id = "att"]
-    pub attack: FloatParam,
-    #[id = "rel"]
-    pub release: FloatParam,
-    #[id = "knee"]
-    pub knee: FloatParam,
-    #[id = "mk"]
-    pub makeup: FloatParam,
-    #[id = "mix"]
-    pub mix: FloatParam,
-    #[id = "schp"]
-    pub sidechain_hp: FloatParam,
-    #[id = "link"]
-    pub stereo_link: FloatParam,
-}
-
-impl CompParams {
-    /// A compressor whose parameter names start with `prefix` ("Comp" gives "Comp On",
-    /// "Comp Threshold", ...; the Stem Master's glue compressor uses "Glue"). Off, -18 dB,
-    /// 2:1, 10/150 ms, 6 dB knee.
-    pub fn new(prefix: &str) -> Self {
-        let name = |what: &str| format!("{prefix} {what}");
-        Self {
-            enabled: BoolParam::new(name("On"), false),
-            threshold: db_param(
-                &name("Threshold"),
-                -18.0,
-                FloatRange::Linear {
-                    min: -60.0,
-                    max: 0.0,
-                },
-            ),
-            ratio: float(
-                &name("Ratio"),
-                2.0,
-                FloatRange::Skewed {
-                    min: 1.0,
-                    max: 20.0,
-                    factor: FloatRange::skew_factor(-1.5),
-                },
-            )
-            .with_value_to_string(formatters::v2s_compression_ratio(1))
-            .with_string_to_value(formatters::s2v_compression_ratio()),
-            attack: ms_param(&name("Attack"), 10.0, 0.1, 100.0),
-            release: ms_param(&name("Release"), 150.0, 10.0, 2000.0),
-            knee: db_param(
-                &name("Knee"),
-                6.0,
-                FloatRange::Linear {
-                    min: 0.0,
-                    max: 24.0,
-                },
-            ),
-            makeup: db_param(
-                &name("Makeup"),
-                0.0,
-                FloatRange::Linear {
-                    min: -12.0,
-                    max: 24.0,
-                },
-            ),
-            mix: percent_param(&name("Mix"), 1.0, 1.0),
-            sidechain_hp: float(
-                &name("SC High-Pass"),
-                20.0,
-                FloatRange::Skewed {
-                    min: 20.0,
-                    max: 500.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_value_to_string(v2s_sidechain_hp())
-            .with_string_to_value(s2v_sidechain_hp()),
-            stereo_link: percent_param(&name("Stereo Link"), 1.0, 1.0),
-        }
-    }
-
-    /// The DSP settings the parameters describe. Reads atomics only: safe on the audio thread.
-    pub fn settings(&self) -> CompressorSettings {
-        CompressorSettings {
-            enabled: self.enabled.value(),
-            threshold_db: self.threshold.value(),
-            ratio: self.ratio.value(),
-            attack_ms: self.attack.value(),
-            release_ms: self.release.value(),
-            knee_db: self.knee.value(),
-            makeup_db: self.makeup.value(),
-            mix: self.mix.value(),
-            sidechain_hp_hz: self.sidechain_hp.value(),
-            stereo_link: self.stereo_link.value(),
-        }
-    }
+/// Formats a value with one decimal and `unit`, never as "-0.0".
+fn v2s_tenths(unit: &'static str) -> ValueToString {
+    Arc::new(move |v| {
+        // Adding +0.0 turns a -0.0 that rounding left into 0.0.
+        let tenths = (v * 10.0).round() / 10.0 + 0.0;
+        format!("{tenths:.1} {unit}")
+    })
 }

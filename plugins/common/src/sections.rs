@@ -2,11 +2,13 @@
 //! frequency, gain and Q or slope) and the compressor panel with its gain-reduction meter.
 
 use crate::meters;
-use crate::params::{BandParams, CompParams, EqSections, PassParams, SlopeParam};
+use crate::params::{BandParams, Choice, CompParams, EqSections, PassParams};
 use crate::theme;
 use crate::widgets::{labeled, section_frame, slider, toggle};
 use egui::{self, Ui};
 use nice_plug::prelude::*;
+use shared_dsp::eq::FilterSlope;
+use shared_dsp::spec::Choice as _;
 
 /// Room an EQ column keeps right of its sliders for their value text, px ([`eq_columns`]).
 pub const VALUE_ROOM: f32 = 66.0;
@@ -111,7 +113,7 @@ fn pass_column(
             .selected_text(slope_text(slope))
             .width(col.width - 6.0)
             .show_ui(ui, |ui| {
-                for s in (0..SlopeParam::variants().len()).map(SlopeParam::from_index) {
+                for s in FilterSlope::ALL.iter().map(|s| Choice(*s)) {
                     if ui.selectable_label(s == slope, slope_text(s)).clicked() {
                         setter.begin_set_parameter(&p.slope);
                         setter.set_parameter(&p.slope, s);
@@ -122,9 +124,9 @@ fn pass_column(
     });
 }
 
-/// The slope's display name, as its `#[name]` attribute declares it.
-fn slope_text(s: SlopeParam) -> &'static str {
-    SlopeParam::variants()[s.to_index()]
+/// The slope's display name, as its choice table declares it.
+fn slope_text(s: Choice<FilterSlope>) -> &'static str {
+    s.0.name()
 }
 
 fn band_column(

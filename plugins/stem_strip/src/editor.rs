@@ -3,7 +3,7 @@
 //! the verdicts a Stem Master left for this Strip.
 
 use crate::link::LinkHub;
-use crate::params::{RoleParam, StripParams};
+use crate::params::StripParams;
 use crate::Shared;
 use egui::{self, RichText, Ui};
 use nice_plug::context::gui::GuiContext;
@@ -13,9 +13,11 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 use shared_dsp::bands::NUM_BANDS;
+use shared_dsp::role::StemRole;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use stem_plugin_common::eq_view::EqView;
+use stem_plugin_common::params::Choice;
 use stem_plugin_common::sections::{compressor_panel, eq_columns};
 use stem_plugin_common::theme;
 use stem_plugin_common::widgets::{labeled, section_frame, slider, toggle};
@@ -174,11 +176,11 @@ impl StripApp {
             ui.label("Role");
             let role = self.params.role.value();
             egui::ComboBox::from_id_salt("role")
-                .selected_text(role_label(role))
+                .selected_text(role.0.label())
                 .width(130.0)
                 .show_ui(ui, |ui| {
-                    for r in ROLES {
-                        if ui.selectable_label(r == role, role_label(r)).clicked() {
+                    for r in StemRole::ALL.map(Choice) {
+                        if ui.selectable_label(r == role, r.0.label()).clicked() {
                             setter.begin_set_parameter(&self.params.role);
                             setter.set_parameter(&self.params.role, r);
                             setter.end_set_parameter(&self.params.role);
@@ -218,20 +220,6 @@ impl StripApp {
             });
         });
     }
-}
-
-const ROLES: [RoleParam; 7] = [
-    RoleParam::Drums,
-    RoleParam::Bass,
-    RoleParam::Music,
-    RoleParam::LeadVocal,
-    RoleParam::BackingVocals,
-    RoleParam::Fx,
-    RoleParam::Other,
-];
-
-fn role_label(role: RoleParam) -> &'static str {
-    role.role().label()
 }
 
 /// Trim, compressor and output.

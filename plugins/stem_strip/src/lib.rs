@@ -299,7 +299,7 @@ impl StemStrip {
             } else {
                 self.name
             };
-            let role = self.params.role.value().role();
+            let role = self.params.role.value().0;
             strip.take_snapshot(role, name, transport, &mut self.snapshot);
             self.snapshot.color_rgb = self.shared.track_color();
             let meters = strip.take_meters();

@@ -311,7 +311,7 @@ impl LinkHub {
                     .map(|s| (p.instance_id, s.name.as_str()))
             })
             .collect();
-        let label = params.role.value().role().label();
+        let label = params.role.value().0.label();
         let saved = *params.auto_number.read();
         let relabelled = last.is_some_and(|(l, n)| l != label && n == saved);
         let n = fallback_number(label, saved, relabelled, w.instance_id(), &shown);

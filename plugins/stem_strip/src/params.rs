@@ -5,49 +5,17 @@
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 use parking_lot::RwLock;
-use shared_dsp::role::StemRole;
+use shared_dsp::spec::StripSetup;
 use shared_dsp::strip::StripSettings;
+use std::ops::Deref;
 use std::sync::Arc;
-use stem_plugin_common::params::{
-    db_param, gain_range, percent_param, BandParams, CompParams, EqSections, PassParams,
-};
+use stem_plugin_common::params::{BandParams, EqSections};
 
-/// The stem's role, as a host parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RoleParam {
-    #[id = "drums"]
-    Drums,
-    #[id = "bass"]
-    Bass,
-    #[id = "music"]
-    Music,
-    #[id = "lead_vocal"]
-    #[name = "Lead Vocal"]
-    LeadVocal,
-    #[id = "backing_vocals"]
-    #[name = "Backing Vocals"]
-    BackingVocals,
-    #[id = "fx"]
-    #[name = "FX"]
-    Fx,
-    #[id = "other"]
-    Other,
-}
-
-impl RoleParam {
-    /// The DSP crate's role.
-    pub fn role(self) -> StemRole {
-        match self {
-            RoleParam::Drums => StemRole::Drums,
-            RoleParam::Bass => StemRole::Bass,
-            RoleParam::Music => StemRole::Music,
-            RoleParam::LeadVocal => StemRole::LeadVocal,
-            RoleParam::BackingVocals => StemRole::BackingVocals,
-            RoleParam::Fx => StemRole::Fx,
-            RoleParam::Other => StemRole::Other,
-        }
-    }
-}
+shared_dsp::strip_settings!(stem_plugin_common::plugin_params! {
+    /// The Strip's host parameters, made from its settings list
+    /// (`shared_dsp::strip_settings!`).
+    pub StripControls;
+});
 
 /// Everything the host sees and saves.
 #[derive(Params)]
@@ -68,37 +36,17 @@ pub struct StripParams {
     /// show (0 = not chosen yet), then kept with the project (see `link::fallback_name`).
     #[persist = "auto-number"]
     pub auto_number: Arc<RwLock<u32>>,
+    /// The host parameters (`params.trim` reaches them through `Deref`).
+    #[nested]
+    pub controls: StripControls,
+}
 
-    #[id = "role"]
-    pub role: EnumParam<RoleParam>,
-    #[id = "trim"]
-    pub trim: FloatParam,
-    #[id = "inv"]
-    pub invert: BoolParam,
-    #[nested(id_prefix = "hp", group = "High-Pass")]
-    pub high_pass: PassParams,
-    #[nested(id_prefix = "ls", group = "Low Shelf")]
-    pub low_shelf: BandParams,
-    #[nested(id_prefix = "b1", group = "Bell 1")]
-    pub bell1: BandParams,
-    #[nested(id_prefix = "b2", group = "Bell 2")]
-    pub bell2: BandParams,
-    #[nested(id_prefix = "b3", group = "Bell 3")]
-    pub bell3: BandParams,
-    #[nested(id_prefix = "hs", group = "High Shelf")]
-    pub high_shelf: BandParams,
-    #[nested(id_prefix = "lp", group = "Low-Pass")]
-    pub low_pass: PassParams,
-    #[nested(id_prefix = "c", group = "Compressor")]
-    pub comp: CompParams,
-    #[id = "width"]
-    pub width: FloatParam,
-    #[id = "out"]
-    pub output: FloatParam,
-    /// The host's bypass (flagged for hosts to wire to their bypass button): the output
-    /// crossfades to the input over 10 ms (see `shared_dsp::strip::Strip::set_bypass`).
-    #[id = "byp"]
-    pub bypass: BoolParam,
+impl Deref for StripParams {
+    type Target = StripControls;
+
+    fn deref(&self) -> &StripControls {
+        &self.controls
+    }
 }
 
 impl Default for StripParams {
@@ -112,20 +60,7 @@ impl Default for StripParams {
             name_from_user: Arc::new(RwLock::new(false)),
             group: Arc::new(RwLock::new(0)),
             auto_number: Arc::new(RwLock::new(0)),
-            role: EnumParam::new("Role", RoleParam::Other),
-            trim: db_param("Trim", 0.0, gain_range(24.0)),
-            invert: BoolParam::new("Polarity Invert", false),
-            high_pass: PassParams::new("HP", 30.0),
-            low_shelf: BandParams::new("Low Shelf", 100.0, 0.707),
-            bell1: BandParams::new("Bell 1", 250.0, 1.0),
-            bell2: BandParams::new("Bell 2", 1000.0, 1.0),
-            bell3: BandParams::new("Bell 3", 4000.0, 1.0),
-            high_shelf: BandParams::new("High Shelf", 8000.0, 0.707),
-            low_pass: PassParams::new("LP", 18_000.0),
-            comp: CompParams::new("Comp"),
-            width: percent_param("Width", 1.0, 2.0),
-            output: db_param("Output", 0.0, gain_range(24.0)),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            controls: StripControls::new_in("", &mut StripSetup::default()),
         }
     }
 }
@@ -151,18 +86,17 @@ impl StripParams {
         }
     }
 
+    /// Everything the parameters set. Reads atomics only: safe on the audio thread.
+    pub fn setup(&self) -> StripSetup {
+        let mut s = StripSetup::default();
+        self.controls.apply(&mut s);
+        s
+    }
+
     /// The DSP settings the parameters describe (without the Master's gain request).
     /// Reads atomics only: safe on the audio thread.
     pub fn settings(&self) -> StripSettings {
-        StripSettings {
-            trim_db: self.trim.value(),
-            invert_polarity: self.invert.value(),
-            eq: self.eq_sections().settings(),
-            compressor: self.comp.settings(),
-            width: self.width.value(),
-            output_db: self.output.value(),
-            gain_offset_db: 0.0,
-        }
+        self.setup().settings
     }
 }
 

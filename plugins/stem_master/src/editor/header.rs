@@ -2,11 +2,12 @@
 //! input gain and Learn with what the last pass found.
 
 use super::Tab;
-use crate::params::{MasterParams, TargetParam};
+use crate::params::MasterParams;
 use crate::Shared;
 use egui::{self, RichText, Ui};
 use nice_plug::prelude::*;
 use shared_dsp::snapshot::FLOOR_DB;
+use shared_dsp::spec::Target;
 use std::sync::atomic::Ordering;
 use stem_plugin_common::theme;
 use stem_plugin_common::widgets::{enum_combo, slider, toggle};
@@ -81,7 +82,7 @@ pub fn target_row(ui: &mut Ui, params: &MasterParams, shared: &Shared, setter: &
     ui.horizontal(|ui| {
         dim(ui, "Target");
         enum_combo(ui, "target", &params.target, setter, 170.0);
-        if params.target.value() == TargetParam::Custom {
+        if params.target.value().0 == Target::Custom {
             slider(ui, &params.custom_target, setter, SLIDER_WIDTH);
             dim(ui, "Ceiling");
             slider(ui, &params.custom_ceiling, setter, SLIDER_WIDTH);
