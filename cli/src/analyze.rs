@@ -578,7 +578,7 @@ pub fn text(a: &Analysis) -> String {
                     "  {:<width$}  {:>3.0}%  worst {} ({:.0}% of the time)",
                     x.name,
                     share * 100.0,
-                    shared_dsp::link::band_text(lo, hi),
+                    shared_dsp::format::band(lo, hi),
                     peak * 100.0
                 );
             }

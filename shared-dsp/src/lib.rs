@@ -12,6 +12,7 @@ pub mod demo;
 pub mod dynamics;
 pub mod eq;
 pub mod filter;
+pub mod format;
 pub mod frames;
 pub mod limiter;
 pub mod link;

@@ -379,7 +379,7 @@ fn warning(h: &mut String, a: &Analysis, colours: &[Rgb], w: &RunWarning) {
         esc(&w.text),
         chip(a, colours, idx(mw.maskee_id)),
         chip(a, colours, idx(mw.masker_id)),
-        esc(&shared_dsp::link::band_text(mw.lo_hz, mw.hi_hz)),
+        esc(&shared_dsp::format::band(mw.lo_hz, mw.hi_hz)),
         mw.short_db,
         mmss(w.active_s),
         mmss(total),

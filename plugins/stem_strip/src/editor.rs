@@ -13,6 +13,7 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 use shared_dsp::bands::NUM_BANDS;
+use shared_dsp::format;
 use shared_dsp::role::StemRole;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -211,7 +212,7 @@ impl StripApp {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let rate = self.shared.sample_rate_hz.load(Ordering::Relaxed);
                 if rate > 0.0 {
-                    ui.label(RichText::new(format!("{:.1} kHz", rate / 1000.0)).color(theme::DIM));
+                    ui.label(RichText::new(format::hz(rate)).color(theme::DIM));
                     ui.add_space(8.0);
                 }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {

@@ -129,7 +129,6 @@ pub use layout::{
 pub use master::MasterHandle;
 pub use reader::{LinkReader, MAX_GAIN_REQUEST_DB, STALE_MS};
 pub use segment::{link_dir, segment_file_name, segment_path, LINK_DIR_ENV};
-pub use text::{band_text, hz_text};
 pub use writer::LinkWriter;
 
 use crate::role::StemRole;

@@ -1,33 +1,7 @@
-//! Text for people: frequencies, bands and verdicts as the Strip's GUI and `stems link
-//! status` show them.
+//! A verdict as text, as the Strip's GUI and `stems link status` show it.
 
 use super::{Verdict, VerdictKind};
-
-/// A frequency for text: "450 Hz", "1.2 kHz", "12 kHz".
-pub fn hz_text(hz: f32) -> String {
-    if hz >= 10_000.0 {
-        format!("{:.0} kHz", hz / 1000.0)
-    } else if hz >= 1000.0 {
-        format!("{:.1} kHz", hz / 1000.0)
-    } else {
-        format!("{hz:.0} Hz")
-    }
-}
-
-/// A band for text: "1.2–3.4 kHz", "200–450 Hz", "450 Hz–1.2 kHz"; empty for no band.
-pub fn band_text(low: f32, high: f32) -> String {
-    if high.is_nan() || high <= 0.0 {
-        return String::new();
-    }
-    let (lo, hi) = (hz_text(low), hz_text(high));
-    let unit = |s: &str| s.ends_with("kHz");
-    if unit(&lo) == unit(&hi) {
-        let num = lo.split(' ').next().unwrap_or(&lo);
-        format!("{num}–{hi}")
-    } else {
-        format!("{lo}–{hi}")
-    }
-}
+use crate::format;
 
 /// A verdict as one line, e.g. "Masked by Music 1.2–3.4 kHz, 4 dB (60% of the time; try
 /// -2.0 dB on Music)".
@@ -39,7 +13,7 @@ impl std::fmt::Display for Verdict {
         } else {
             v.other_name.as_str().to_owned()
         };
-        let band = band_text(v.low_hz, v.high_hz);
+        let band = format::band(v.low_hz, v.high_hz);
         let band = if band.is_empty() {
             band
         } else {
@@ -113,14 +87,5 @@ mod tests {
             v.to_string(),
             "2.5 dB louder than the balance (try -2.5 dB)"
         );
-    }
-
-    #[test]
-    fn bands_and_frequencies() {
-        assert_eq!(band_text(200.0, 450.0), "200–450 Hz");
-        assert_eq!(band_text(450.0, 1200.0), "450 Hz–1.2 kHz");
-        assert_eq!(band_text(2000.0, 16000.0), "2.0–16 kHz");
-        assert_eq!(band_text(0.0, 0.0), "");
-        assert_eq!(hz_text(12_500.0), "12 kHz");
     }
 }

@@ -148,8 +148,8 @@ use crate::snapshot::StemSnapshot;
 pub use engine::{MaskingEngine, StemView};
 pub use importance::{ImportancePoint, RoleImportance};
 pub use report::{
-    format_hz, BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport,
-    SuggestedFix, WarningKind, WarningReport,
+    BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport, SuggestedFix,
+    WarningKind, WarningReport,
 };
 pub use rules::{BandRule, RoleDefaults, RoleRules};
 

@@ -160,12 +160,3 @@ pub struct MaskingReport {
     /// Current warnings.
     pub warnings: Vec<WarningReport>,
 }
-
-/// Formats a frequency as "850 Hz" or "2.3 kHz".
-pub fn format_hz(hz: f32) -> String {
-    if hz >= 1000.0 {
-        format!("{:.1} kHz", hz / 1000.0)
-    } else {
-        format!("{:.0} Hz", hz)
-    }
-}

@@ -6,6 +6,7 @@ use crate::params::MasterParams;
 use crate::Shared;
 use egui::{self, RichText, Ui};
 use nice_plug::prelude::*;
+use shared_dsp::format;
 use shared_dsp::snapshot::FLOOR_DB;
 use shared_dsp::spec::Target;
 use std::sync::atomic::Ordering;
@@ -49,7 +50,7 @@ pub fn title_row(ui: &mut Ui, tab: &mut Tab, shared: &Shared) {
             let r = Ordering::Relaxed;
             let rate = shared.sample_rate_hz.load(r);
             if rate > 0.0 {
-                ui.label(RichText::new(format!("{:.1} kHz", rate / 1000.0)).color(theme::DIM));
+                ui.label(RichText::new(format::hz(rate)).color(theme::DIM));
                 ui.add_space(8.0);
                 let samples = shared.latency_samples.load(r);
                 ui.label(

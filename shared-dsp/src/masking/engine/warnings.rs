@@ -1,10 +1,11 @@
 //! Warnings, their text and the owned report.
 
+use crate::format;
 use crate::masking::importance::LOW_IMPORTANCE;
 use crate::masking::model::cut_needed_db;
 use crate::masking::report::{
-    format_hz, BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport,
-    SuggestedFix, WarningKind, WarningReport,
+    BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport, SuggestedFix,
+    WarningKind, WarningReport,
 };
 
 use super::{MaskingEngine, NB, NO_SLOT};
@@ -263,16 +264,16 @@ impl MaskingEngine {
         };
         // Where the fix acts: the masker's own bands for a cut, which may lie outside the
         // masked range (a pad above 6 kHz masking a voice at 5 kHz is cut above 6 kHz).
-        let (fix_lo, fix_hi) = (format_hz(w.fix.lo_hz), format_hz(w.fix.hi_hz));
+        let (fix_lo, fix_hi) = (format::hz(w.fix.lo_hz), format::hz(w.fix.hi_hz));
         let fix_at = if fix_lo == fix_hi {
-            format!("around {}", format_hz(w.fix.center_hz))
+            format!("around {}", format::hz(w.fix.center_hz))
         } else {
             format!("from {fix_lo} to {fix_hi}")
         };
         format!(
             "{head}, {} to {}, {:.1} dB short, {:.0}% of the last {:.0} s. Fix: {verb} {fix_stem} by {:.1} dB {fix_at}",
-            format_hz(w.lo_hz),
-            format_hz(w.hi_hz),
+            format::hz(w.lo_hz),
+            format::hz(w.hi_hz),
             w.short_db,
             w.masked_share * 100.0,
             w.window_s,

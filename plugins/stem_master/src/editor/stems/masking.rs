@@ -5,7 +5,8 @@ use super::{row_color, scale, title, Focus, StemsTab, GUTTER};
 use egui::{self, pos2, vec2, Align2, FontId, Rect, RichText, Sense, Stroke, Ui};
 use shared_dsp::bands::BandLayout;
 use shared_dsp::crossstem::{CrossStemView, RowState, StemRow};
-use shared_dsp::masking::{format_hz, MaskingConfig, StemReport};
+use shared_dsp::format;
+use shared_dsp::masking::{MaskingConfig, StemReport};
 use stem_plugin_common::freq_axis;
 use stem_plugin_common::theme;
 use stem_plugin_common::widgets::section_frame;
@@ -202,7 +203,7 @@ pub(super) fn heatmap(
                     let text = format!(
                         "{} at {}: masked {:.0}% of the window, {:.0}% of all time{}",
                         row.name,
-                        format_hz(band.center_hz),
+                        format::hz(band.center_hz),
                         band.masked_share * 100.0,
                         band.history_share * 100.0,
                         if band.short_db > 0.0 {

@@ -6,7 +6,7 @@ use egui::{
     self, pos2, vec2, Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, Ui,
 };
 use shared_dsp::crossstem::{CrossStemView, RowState};
-use shared_dsp::masking::format_hz;
+use shared_dsp::format;
 use stem_plugin_common::freq_axis::{self, MAX_HZ, MIN_HZ};
 use stem_plugin_common::theme;
 use stem_plugin_common::widgets::section_frame;
@@ -136,7 +136,7 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
         painter.text(
             pos2((x0 + x1) / 2.0, plot.top() + 4.0),
             Align2::CENTER_TOP,
-            format!("{} – {}", format_hz(f.lo_hz), format_hz(f.hi_hz)),
+            format!("{} – {}", format::hz(f.lo_hz), format::hz(f.hi_hz)),
             FontId::proportional(11.0),
             theme::WARN,
         );
@@ -233,7 +233,7 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
         painter.text(
             pos2(plot.right() - 6.0, plot.top() + 4.0),
             Align2::RIGHT_TOP,
-            format_hz(hz),
+            format::hz(hz),
             FontId::monospace(11.0),
             Color32::LIGHT_GRAY,
         );

@@ -3,7 +3,8 @@
 use super::{color_of, scale, title, StemsTab, WarningKey};
 use egui::{self, vec2, Color32, RichText, Sense, Stroke, Ui};
 use shared_dsp::crossstem::CrossStemView;
-use shared_dsp::masking::{format_hz, WarningKind};
+use shared_dsp::format;
+use shared_dsp::masking::WarningKind;
 use stem_plugin_common::theme;
 use stem_plugin_common::widgets::section_frame;
 
@@ -238,8 +239,8 @@ fn band_rule_text(r: &shared_dsp::masking::BandRule) -> String {
     format!(
         "{} {verb} {} – {}: needs {:.0} dB{boost}",
         r.role,
-        format_hz(r.lo_hz),
-        format_hz(r.hi_hz),
+        format::hz(r.lo_hz),
+        format::hz(r.hi_hz),
         r.required_tmr_db
     )
 }
