@@ -25,7 +25,8 @@ use shared_dsp::role::StemRole;
 use crate::analyze::{self, Matched};
 use crate::audio::{self, Audio, WavFormat};
 use crate::common::{self, Failure};
-use session::{Session, TargetName};
+use session::Session;
+use shared_dsp::spec::{Choice, Target};
 
 /// `stems render` options.
 #[derive(Args, Debug, Clone)]
@@ -56,8 +57,8 @@ pub struct RenderArgs {
     pub ceiling: Option<f32>,
     /// A delivery standard's target and ceiling: streaming (-14 LUFS, -1 dBTP), apple (-16,
     /// -1), ebu (-23, -1), atsc (-24, -2).
-    #[arg(long, value_enum)]
-    pub preset: Option<TargetName>,
+    #[arg(long, value_parser = parse_preset)]
+    pub preset: Option<Target>,
     /// Strip settings per stem and the Master's settings (TOML; see docs/cli.md).
     #[arg(long, value_name = "FILE.toml")]
     pub session: Option<PathBuf>,
@@ -84,7 +85,17 @@ pub struct RenderArgs {
     pub quiet: bool,
 }
 
-fn parse_in(s: &str, lo: f32, hi: f32, unit: &str) -> Result<f32, String> {
+/// A value for the Stem Master's setting `key` (its range and unit from its settings list).
+fn parse_master_number(s: &str, key: &str) -> Result<f32, String> {
+    let setting = session::table::master_table()
+        .iter()
+        .find(|t| t.key == key)
+        .expect("the Master's settings list has the key");
+    let shared_dsp::spec::Kind::Number(f) = setting.kind else {
+        unreachable!("{key} is a number");
+    };
+    let (lo, hi) = f.range.bounds();
+    let unit = f.unit.session_unit();
     match s.trim().parse::<f32>() {
         Ok(v) if (lo..=hi).contains(&v) => Ok(v),
         _ => Err(format!("`{s}`: give {lo} to {hi} {unit}")),
@@ -92,11 +103,27 @@ fn parse_in(s: &str, lo: f32, hi: f32, unit: &str) -> Result<f32, String> {
 }
 
 fn parse_target(s: &str) -> Result<f32, String> {
-    parse_in(s, -36.0, -5.0, "LUFS")
+    parse_master_number(s, "custom_target")
 }
 
 fn parse_ceiling(s: &str) -> Result<f32, String> {
-    parse_in(s, -6.0, 0.0, "dBTP")
+    parse_master_number(s, "custom_ceiling")
+}
+
+/// A delivery standard by its key, name or alias (not `custom`: that is --target and
+/// --ceiling).
+fn parse_preset(s: &str) -> Result<Target, String> {
+    match Target::parse(s) {
+        Some(t) if t.preset().is_some() => Ok(t),
+        _ => {
+            let keys: Vec<String> = Target::KEYS
+                .iter()
+                .filter(|k| **k != Target::Custom.key())
+                .map(|k| k.to_string())
+                .collect();
+            Err(format!("`{s}`: give {}", session::table::one_of(&keys)))
+        }
+    }
 }
 
 /// Runs `stems render`.
@@ -193,9 +220,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
     if let Some(path) = &args.write_session {
         let named: Vec<(String, StemRole)> =
             plans.iter().map(|p| (p.name.clone(), p.role)).collect();
-        let text = Session::template(&named)
-            .to_toml()
-            .map_err(Failure::Output)?;
+        let text = Session::template(&named);
         audio::write_atomically(path, |f| {
             use std::io::Write;
             f.write_all(text.as_bytes())?;
@@ -212,13 +237,13 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
 
     let (target_lufs, ceiling_dbtp, target_name) = match (args.preset, args.target, args.ceiling) {
         (Some(p), _, _) => {
-            let (t, c) = p.preset().expect("presets have figures");
+            let (t, c) = p.preset().expect("presets have figures").lufs_and_ceiling();
             (t, c, p)
         }
         (None, None, None) => session.target(),
         (None, t, c) => {
             let (st, sc, _) = session.target();
-            (t.unwrap_or(st), c.unwrap_or(sc), TargetName::Custom)
+            (t.unwrap_or(st), c.unwrap_or(sc), Target::Custom)
         }
     };
     let master_settings = session.master_settings(ceiling_dbtp);
@@ -370,7 +395,7 @@ fn plan_stems(files: &[PathBuf], roles: &[(String, StemRole)], session: &Session
             let own = session
                 .table_for(file, StemRole::Other)
                 .filter(|(_, from)| from.starts_with("stem."));
-            let session_role = own.and_then(|(t, _)| t.role);
+            let session_role = own.and_then(|(t, _)| t.role());
             let role = session_role.unwrap_or(role);
             let (settings, settings_from) = match session.table_for(file, role) {
                 Some((t, from)) => (t.settings(), from),
@@ -395,7 +420,7 @@ struct Summary<'a> {
     seconds: f64,
     target_lufs: f32,
     ceiling_dbtp: f32,
-    target_name: TargetName,
+    target_name: Target,
     target_gain_db: f32,
     mastered: &'a mix::Mastered,
     plans: &'a [StemPlan],
@@ -445,7 +470,7 @@ impl Summary<'_> {
             "Target:          {:.1} LUFS, ceiling {:.1} dBTP ({})",
             self.target_lufs,
             self.ceiling_dbtp,
-            target_label(self.target_name)
+            self.target_name.key()
         );
         match self.mastered.learned {
             Some(l) => {
@@ -486,7 +511,7 @@ impl Summary<'_> {
             format: self.format_label(),
             sample_rate_hz: self.rate,
             seconds: self.seconds,
-            target: target_label(self.target_name),
+            target: self.target_name.key(),
             target_lufs: self.target_lufs,
             ceiling_dbtp: self.ceiling_dbtp,
             target_gain_db: self.target_gain_db,
@@ -525,16 +550,6 @@ impl Summary<'_> {
             },
             analysis,
         }
-    }
-}
-
-fn target_label(t: TargetName) -> &'static str {
-    match t {
-        TargetName::Streaming => "streaming",
-        TargetName::Apple => "apple",
-        TargetName::Ebu => "ebu",
-        TargetName::Atsc => "atsc",
-        TargetName::Custom => "custom",
     }
 }
 

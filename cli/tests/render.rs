@@ -471,7 +471,7 @@ fn bad_inputs_are_refused_clearly_and_leave_no_output() {
         (
             "[master]\ninput = 1\n\n[stem.drums]\ntirm = 2\n",
             5,
-            "unknown field `tirm`",
+            "unknown key `tirm`",
         ),
         (
             "[stem.drums.compressor]\nratio = 40\n",

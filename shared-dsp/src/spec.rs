@@ -227,6 +227,18 @@ pub struct Setting<S> {
     set: Set<S>,
 }
 
+impl<S> Setting<S> {
+    /// The setting's value in `s`.
+    pub fn get(&self, s: &S) -> Value {
+        (self.get)(s)
+    }
+
+    /// Sets the setting in `s` (a value of another kind is ignored).
+    pub fn set(&self, s: &mut S, v: Value) {
+        (self.set)(s, v)
+    }
+}
+
 impl<S: 'static> Setting<S> {
     fn new(key: &str, name: &str, kind: Kind, doc: &'static str, get: Get<S>, set: Set<S>) -> Self {
         Self {
@@ -237,16 +249,6 @@ impl<S: 'static> Setting<S> {
             get,
             set,
         }
-    }
-
-    /// The setting's value in `s`.
-    pub fn get(&self, s: &S) -> Value {
-        (self.get)(s)
-    }
-
-    /// Sets the setting in `s` (a value of another kind is ignored).
-    pub fn set(&self, s: &mut S, v: Value) {
-        (self.set)(s, v)
     }
 
     /// The same setting inside a bigger struct `O`, reached through `lens`, with its key and

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use shared_dsp::bands::NUM_BANDS;
 use shared_dsp::crossstem::CrossStem;
+use shared_dsp::db::power_to_db;
 use shared_dsp::link::InstanceInfo;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::masking::{MaskingWarning, WarningKind};
 use shared_dsp::role::StemRole;
-use shared_dsp::snapshot::{power_to_db, StemName, StemSnapshot, TransportPosition, FLOOR_DB};
+use shared_dsp::snapshot::{StemName, StemSnapshot, TransportPosition, FLOOR_DB};
 use shared_dsp::strip::{Strip, StripSettings};
 
 /// Frames per processing block.
@@ -142,7 +143,9 @@ pub fn analyse_stem(channels: &[Vec<f32>], rate: u32, role: StemRole, name: &str
             0.0
         },
         correlation,
-        spectrum_db: std::array::from_fn(|b| power_to_db(band_power[b] / band_count.max(1) as f64)),
+        spectrum_db: std::array::from_fn(|b| {
+            power_to_db(band_power[b] / band_count.max(1) as f64, FLOOR_DB)
+        }),
         shortterm_timeline: timeline,
         snapshots,
     }
