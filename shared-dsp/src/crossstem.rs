@@ -27,10 +27,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::balance::{BalanceEngine, BalanceReference};
 use crate::bands::{BandLayout, NUM_BANDS};
+use crate::db::power_to_db;
 use crate::link::{InstanceInfo, Verdict, SLOT_COUNT};
 use crate::masking::{MaskingEngine, MaskingReport, RoleRules, StemInput};
 use crate::role::StemRole;
-use crate::snapshot::{power_to_db, StemName, FLOOR_DB};
+use crate::snapshot::{StemName, FLOOR_DB};
 
 pub use align::{Alignment, Excluded};
 
@@ -443,7 +444,7 @@ impl CrossStem {
             // NOTE: the Master measures its output, after its own gain, compression and
             // limiting, so the balance is taken against the stems' power sum.
             mix_estimated: true,
-            sum_band_db: sum.iter().map(|&p| power_to_db(p)).collect(),
+            sum_band_db: sum.iter().map(|&p| power_to_db(p, FLOOR_DB)).collect(),
             band_centers_hz: layout.centers_hz.to_vec(),
             masking: self.masking.report(),
             rules,
@@ -459,6 +460,6 @@ fn mean_bands(band_db: &[[f32; NUM_BANDS]; 2]) -> [f32; NUM_BANDS] {
         let p = 0.5
             * (10f64.powf(f64::from(band_db[0][b]) / 10.0)
                 + 10f64.powf(f64::from(band_db[1][b]) / 10.0));
-        power_to_db(p)
+        power_to_db(p, FLOOR_DB)
     })
 }

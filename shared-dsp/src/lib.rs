@@ -8,6 +8,7 @@
 pub mod balance;
 pub mod bands;
 pub mod crossstem;
+pub mod db;
 pub mod demo;
 pub mod dynamics;
 pub mod eq;

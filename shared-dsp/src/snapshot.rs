@@ -20,16 +20,6 @@ pub fn clamp_db(db: f32) -> f32 {
     }
 }
 
-/// A power (mean square) in dB, at least [`FLOOR_DB`] (silence and non-positive powers give
-/// the floor).
-pub fn power_to_db(power: f64) -> f32 {
-    if power > 0.0 {
-        ((10.0 * power.log10()) as f32).max(FLOOR_DB)
-    } else {
-        FLOOR_DB
-    }
-}
-
 /// Capacity of [`StemName`] in UTF-8 bytes.
 pub const NAME_CAPACITY: usize = 64;
 

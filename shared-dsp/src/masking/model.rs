@@ -3,6 +3,7 @@
 //! fix-size formula. See the module docs of [`crate::masking`] for the model and its sources.
 
 use crate::bands::{hz_to_bark, BandLayout, NUM_BANDS};
+use crate::db::power_to_db;
 
 /// Spreading function of Schroeder, Atal and Hall (1979), in dB, for a maskee `dz_bark`
 /// Bark above the masker (negative: below). 0 dB at `dz = 0` (within 0.01 dB), falling
@@ -24,11 +25,10 @@ pub fn db_to_power(db: f32) -> f32 {
     (db * (std::f32::consts::LN_10 * 0.1)).exp()
 }
 
-/// Converts power to dB; zero (or less) maps to a finite floor of -300 dB.
-#[inline]
-pub fn power_to_db(power: f32) -> f32 {
-    10.0 * (power.max(1e-30)).log10()
-}
+/// Lowest dB value the model computes, a power ratio of 1e-30: far below any ratio it judges,
+/// finite so that the arithmetic on it stays finite. Zero, negative and NaN powers read as
+/// this (see [`power_to_db`]).
+pub const FLOOR_DB: f32 = -300.0;
 
 /// Tables computed once from the band layout and the configuration.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ pub fn cut_needed_db(short_db: f32, share: f32) -> Option<f32> {
         return None;
     }
     let rest = 1.0 - need / share;
-    Some(-power_to_db(rest))
+    Some(-power_to_db(rest, FLOOR_DB))
 }
 
 #[cfg(test)]
@@ -139,7 +139,7 @@ mod tests {
             let (lo, hi) = k.critical_band[b];
             assert!((lo as usize) <= b && b < hi as usize);
             assert_abs_diff_eq!(
-                power_to_db(k.spread[b * NUM_BANDS + b]),
+                power_to_db(k.spread[b * NUM_BANDS + b], FLOOR_DB),
                 -6.0,
                 epsilon = 0.05
             );
@@ -151,7 +151,7 @@ mod tests {
     fn cut_formula_inverts() {
         let cut = cut_needed_db(3.0, 0.9).unwrap();
         let after = 1.0 - 0.9 * (1.0 - db_to_power(-cut));
-        assert_abs_diff_eq!(power_to_db(after), -3.0, epsilon = 1e-3);
+        assert_abs_diff_eq!(power_to_db(after, FLOOR_DB), -3.0, epsilon = 1e-3);
         assert_eq!(cut_needed_db(10.0, 0.5), None);
         assert_eq!(cut_needed_db(0.0, 0.5), Some(0.0));
     }

@@ -1,7 +1,8 @@
 //! Where a fix acts: the masker bands whose spread makes the threshold in a masked range,
 //! the cut they need, and a check of that cut against the engine's own model.
 
-use crate::masking::model::{cut_needed_db, db_to_power, power_to_db};
+use crate::db::power_to_db;
+use crate::masking::model::{cut_needed_db, db_to_power, FLOOR_DB};
 
 use super::{MaskingEngine, NB};
 
@@ -127,8 +128,8 @@ impl MaskingEngine {
                 ratio_cut = ratio_cut.max(es[c][q] / t_cut);
             }
             let required = self.required_tmr_db(s, q);
-            before += (required - power_to_db(ratio)).max(0.0);
-            after += (required - power_to_db(ratio_cut)).max(0.0);
+            before += (required - power_to_db(ratio, FLOOR_DB)).max(0.0);
+            after += (required - power_to_db(ratio_cut, FLOOR_DB)).max(0.0);
         }
         (before, after)
     }

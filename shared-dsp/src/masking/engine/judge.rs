@@ -1,7 +1,8 @@
 //! The per-band computation of an update: spreading, thresholds, TMR, attribution, history
 //! and hysteresis.
 
-use crate::masking::model::power_to_db;
+use crate::db::power_to_db;
+use crate::masking::model::FLOOR_DB;
 
 use super::{MaskingEngine, FLOOR_POWER, NB, NO_SLOT, SEGMENTS};
 
@@ -111,7 +112,7 @@ impl MaskingEngine {
                 // Better ear: the larger of the two ratios, one logarithm.
                 let ratio = (self.band_energy[2 * r][q] * inv_tl[q])
                     .max(self.band_energy[2 * r + 1][q] * inv_tr[q]);
-                let tmr = power_to_db(ratio);
+                let tmr = power_to_db(ratio, FLOOR_DB);
                 let matters =
                     active && raw[q] >= matters_min && raw[q] > self.kernels.quiet_power[q];
                 num_matter += matters as usize;
