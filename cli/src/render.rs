@@ -11,120 +11,24 @@
 //! Exit codes as `stems analyze`: 0 done; 2 usage error; 3 an input (stem or session file)
 //! cannot be used; 4 an output cannot be written.
 
+mod args;
 pub mod mix;
 pub mod session;
+mod summary;
 mod tasks;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Args;
-use serde::Serialize;
 use shared_dsp::role::StemRole;
 
 use crate::analyze::{self, Matched};
 use crate::audio::{self, Audio, WavFormat};
 use crate::common::{self, Failure};
+pub use args::RenderArgs;
 use session::Session;
-use shared_dsp::spec::{Choice, Target};
-
-/// `stems render` options.
-#[derive(Args, Debug, Clone)]
-#[command(after_help = "Examples:
-  stems render stems/ -o master.wav                      Streaming target (-14 LUFS, -1 dBTP)
-  stems render stems/ -o master.wav --preset apple       Apple Music (-16 LUFS, -1 dBTP)
-  stems render stems/ -o master.wav --target -12 --ceiling -0.5
-  stems render stems/ --write-session song.toml          a session with every setting, to edit
-  stems render stems/ -o master.wav --session song.toml --stems-out processed/ --json render.json
-
-The Master learns its gain in a first pass (as the plugin's Learn), then renders at it.
-Session files: see docs/cli.md (\"Session files\"); keys are the plugins' parameter names.
-
-Exit codes: 0 done; 2 usage error; 3 unusable input (stem or session file); 4 an output
-cannot be written (or exists: add --force).")]
-pub struct RenderArgs {
-    /// Stem files (WAV, FLAC, AIFF; mono or stereo) or folders of them.
-    #[arg(required = true, value_name = "FILES OR FOLDERS")]
-    pub inputs: Vec<PathBuf>,
-    /// The master to write (WAV).
-    #[arg(short, long, value_name = "MASTER.wav")]
-    pub output: Option<PathBuf>,
-    /// Loudness target, LUFS (-36 to -5); the ceiling is -1 dBTP unless --ceiling says.
-    #[arg(long, value_name = "LUFS", allow_hyphen_values = true, value_parser = parse_target, conflicts_with = "preset")]
-    pub target: Option<f32>,
-    /// True-peak ceiling, dBTP (-6 to 0).
-    #[arg(long, value_name = "DBTP", allow_hyphen_values = true, value_parser = parse_ceiling, conflicts_with = "preset")]
-    pub ceiling: Option<f32>,
-    /// A delivery standard's target and ceiling: streaming (-14 LUFS, -1 dBTP), apple (-16,
-    /// -1), ebu (-23, -1), atsc (-24, -2).
-    #[arg(long, value_parser = parse_preset)]
-    pub preset: Option<Target>,
-    /// Strip settings per stem and the Master's settings (TOML; see docs/cli.md).
-    #[arg(long, value_name = "FILE.toml")]
-    pub session: Option<PathBuf>,
-    /// Write a session with the defaults and the stems found, to edit (renders too with -o).
-    #[arg(long, value_name = "FILE.toml")]
-    pub write_session: Option<PathBuf>,
-    /// Write 32-bit float instead of 24-bit integer with TPDF dither.
-    #[arg(long)]
-    pub float: bool,
-    /// Also write each processed stem (32-bit float WAV, named as its file) into DIR.
-    #[arg(long, value_name = "DIR")]
-    pub stems_out: Option<PathBuf>,
-    /// Write the analysis of the result as JSON to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Set a stem's role: FILE=ROLE (as `stems analyze`; a session's `role` wins). Repeatable.
-    #[arg(long = "role", value_name = "FILE=ROLE")]
-    pub roles: Vec<String>,
-    /// Overwrite existing output files.
-    #[arg(long)]
-    pub force: bool,
-    /// Print nothing but errors (and the JSON, with `--json -`).
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
-/// A value for the Stem Master's setting `key` (its range and unit from its settings list).
-fn parse_master_number(s: &str, key: &str) -> Result<f32, String> {
-    let setting = session::table::master_table()
-        .iter()
-        .find(|t| t.key == key)
-        .expect("the Master's settings list has the key");
-    let shared_dsp::spec::Kind::Number(f) = setting.kind else {
-        unreachable!("{key} is a number");
-    };
-    let (lo, hi) = f.range.bounds();
-    let unit = f.unit.session_unit();
-    match s.trim().parse::<f32>() {
-        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-        _ => Err(format!("`{s}`: give {lo} to {hi} {unit}")),
-    }
-}
-
-fn parse_target(s: &str) -> Result<f32, String> {
-    parse_master_number(s, "custom_target")
-}
-
-fn parse_ceiling(s: &str) -> Result<f32, String> {
-    parse_master_number(s, "custom_ceiling")
-}
-
-/// A delivery standard by its key, name or alias (not `custom`: that is --target and
-/// --ceiling).
-fn parse_preset(s: &str) -> Result<Target, String> {
-    match Target::parse(s) {
-        Some(t) if t.preset().is_some() => Ok(t),
-        _ => {
-            let keys: Vec<String> = Target::KEYS
-                .iter()
-                .filter(|k| **k != Target::Custom.key())
-                .map(|k| k.to_string())
-                .collect();
-            Err(format!("`{s}`: give {}", session::table::one_of(&keys)))
-        }
-    }
-}
+use shared_dsp::spec::Target;
+use summary::Summary;
 
 /// Runs `stems render`.
 pub fn run(args: RenderArgs) -> ExitCode {
@@ -165,22 +69,101 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
     }
     let files = audio::collect_inputs(&args.inputs)?;
     let roles = analyze::parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
-    let session = match &args.session {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::Input(format!(
-                    "{}: cannot read the session file ({e})",
-                    path.display()
-                ))
-            })?;
-            let s = Session::parse(&text, path).map_err(|e| Failure::Input(e.to_string()))?;
-            s.check_stems(&files, path, &text)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            s
-        }
-        None => Session::default(),
-    };
+    let session = read_session(args.session.as_deref(), &files)?;
+    let plans = plan_stems(&files, &roles, &session);
     // Every output is checked before the work, so a bad one costs nothing and leaves nothing.
+    check_outputs(args, &files, &plans)?;
+    if let Some(path) = &args.write_session {
+        write_session(path, &plans, args.quiet)?;
+    }
+    let Some(output) = &args.output else {
+        return Ok(());
+    };
+    let target = resolve_target(args, &session);
+    let format = if args.float {
+        WavFormat::Float32
+    } else {
+        WavFormat::Int24
+    };
+    let progress = common::progress_bar(files.len() as u64, args.quiet);
+    let mut matched = analyze::read_matched(&files, &progress)?;
+    if !args.quiet {
+        for n in &matched.notices {
+            eprintln!("notice: {n}");
+        }
+    }
+    let mut stems: Vec<Vec<Vec<f32>>> = matched
+        .audios
+        .iter_mut()
+        .map(|a| std::mem::take(&mut a.channels))
+        .collect();
+    let strip_settings: Vec<_> = plans.iter().map(|p| p.settings).collect();
+    let plan = mix::Plan {
+        strips: &strip_settings,
+        rate: matched.rate,
+        master: session.master_settings(target.ceiling_dbtp),
+        learn_to: session.learn().then_some(target.lufs),
+        format,
+    };
+    let mastered = master_to_file(output, &mut stems, &plan, matched.frames, &progress)?;
+    progress.finish_and_clear();
+    if !args.quiet {
+        eprintln!("wrote {}", output.display());
+        let clipped = mastered.figures.clipped;
+        if clipped > 0 {
+            eprintln!(
+                "notice: {clipped} samples were over full scale and clipped in the 24-bit file \
+                 (the limiter is off or the output gain is above 0 dB; --float keeps them)"
+            );
+        }
+    }
+    if let Some(dir) = &args.stems_out {
+        write_stems_out(dir, &plans, &stems, matched.rate, args.quiet)?;
+    }
+    let (rate, frames) = (matched.rate, matched.frames);
+    let summary = Summary {
+        output: output.clone(),
+        format,
+        rate,
+        seconds: frames as f64 / f64::from(rate),
+        target_lufs: target.lufs,
+        ceiling_dbtp: target.ceiling_dbtp,
+        target_name: target.name,
+        target_gain_db: mastered.target_gain_db,
+        mastered: &mastered,
+        plans: &plans,
+    };
+    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
+    if !args.quiet && !json_to_stdout {
+        print!("{}", summary.text());
+    }
+    if let Some(path) = &args.json {
+        let doc = analyse_result(&summary, &mut matched, stems);
+        common::write_json(path, &doc, args.quiet)?;
+    }
+    Ok(())
+}
+
+/// Reads and checks the session file, if one is given (else every setting at its default).
+fn read_session(path: Option<&Path>, files: &[PathBuf]) -> Result<Session, Failure> {
+    let Some(path) = path else {
+        return Ok(Session::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::Input(format!(
+            "{}: cannot read the session file ({e})",
+            path.display()
+        ))
+    })?;
+    let s = Session::parse(&text, path).map_err(|e| Failure::Input(e.to_string()))?;
+    s.check_stems(files, path, &text)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    Ok(s)
+}
+
+/// Checks that every output can be written (and does not exist without `--force`), and
+/// that the master is not one of the stems.
+fn check_outputs(args: &RenderArgs, files: &[PathBuf], plans: &[StemPlan]) -> Result<(), Failure> {
     let outputs = [&args.output, &args.write_session]
         .into_iter()
         .flatten()
@@ -201,10 +184,9 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let plans = plan_stems(&files, &roles, &session);
     if let Some(dir) = &args.stems_out {
         if dir.is_dir() {
-            for plan in &plans {
+            for plan in plans {
                 check_output(&stem_out_path(dir, &plan.name), args.force)?;
             }
         } else if dir.exists() {
@@ -217,25 +199,36 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
             common::check_writable(dir).map_err(Failure::Output)?;
         }
     }
-    if let Some(path) = &args.write_session {
-        let named: Vec<(String, StemRole)> =
-            plans.iter().map(|p| (p.name.clone(), p.role)).collect();
-        let text = Session::template(&named);
-        audio::write_atomically(path, |f| {
-            use std::io::Write;
-            f.write_all(text.as_bytes())?;
-            Ok(())
-        })
-        .map_err(Failure::Output)?;
-        if !args.quiet {
-            eprintln!("wrote {}", path.display());
-        }
-    }
-    let Some(output) = &args.output else {
-        return Ok(());
-    };
+    Ok(())
+}
 
-    let (target_lufs, ceiling_dbtp, target_name) = match (args.preset, args.target, args.ceiling) {
+/// Writes a session with every setting at its default and a table per stem, to edit.
+fn write_session(path: &Path, plans: &[StemPlan], quiet: bool) -> Result<(), Failure> {
+    let named: Vec<(String, StemRole)> = plans.iter().map(|p| (p.name.clone(), p.role)).collect();
+    let text = Session::template(&named);
+    audio::write_atomically(path, |f| {
+        use std::io::Write;
+        f.write_all(text.as_bytes())?;
+        Ok(())
+    })
+    .map_err(Failure::Output)?;
+    if !quiet {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The loudness target in force: the options' over the session's.
+struct TargetInForce {
+    lufs: f32,
+    ceiling_dbtp: f32,
+    name: Target,
+}
+
+/// `--preset` wins; else `--target` and `--ceiling` (a custom target, the session's
+/// figures for what they leave out); else the session's target.
+fn resolve_target(args: &RenderArgs, session: &Session) -> TargetInForce {
+    let (lufs, ceiling_dbtp, name) = match (args.preset, args.target, args.ceiling) {
         (Some(p), _, _) => {
             let (t, c) = p.preset().expect("presets have figures").lufs_and_ceiling();
             (t, c, p)
@@ -246,40 +239,31 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
             (t.unwrap_or(st), c.unwrap_or(sc), Target::Custom)
         }
     };
-    let master_settings = session.master_settings(ceiling_dbtp);
-    let learn_to = session.learn().then_some(target_lufs);
-    let format = if args.float {
-        WavFormat::Float32
-    } else {
-        WavFormat::Int24
-    };
-
-    let progress = common::progress_bar(files.len() as u64, args.quiet);
-    let mut matched = analyze::read_matched(&files, &progress)?;
-    if !args.quiet {
-        for n in &matched.notices {
-            eprintln!("notice: {n}");
-        }
+    TargetInForce {
+        lufs,
+        ceiling_dbtp,
+        name,
     }
-    let (rate, frames) = (matched.rate, matched.frames);
+}
+
+/// Renders the stems through their Strips and the Master straight into `output`, through
+/// a temporary file renamed at the end.
+fn master_to_file(
+    output: &Path,
+    stems: &mut [Vec<Vec<f32>>],
+    plan: &mix::Plan<'_>,
+    frames: usize,
+    progress: &indicatif::ProgressBar,
+) -> Result<mix::Mastered, Failure> {
     progress.set_position(0);
-    progress.set_length(mix::work_frames(plans.len(), frames, learn_to.is_some()));
+    progress.set_length(mix::work_frames(
+        stems.len(),
+        frames,
+        plan.learn_to.is_some(),
+    ));
     progress.set_message("rendering");
-    let mut stems: Vec<Vec<Vec<f32>>> = matched
-        .audios
-        .iter_mut()
-        .map(|a| std::mem::take(&mut a.channels))
-        .collect();
-    let strip_settings: Vec<_> = plans.iter().map(|p| p.settings).collect();
-    let plan = mix::Plan {
-        strips: &strip_settings,
-        rate,
-        master: master_settings,
-        learn_to,
-        format,
-    };
-    // The master goes to its file as it is made, through a temporary file renamed at the end.
-    let header = audio::wav_header(output, rate, 2, format, frames * 2 * format.bytes())
+    let format = plan.format;
+    let header = audio::wav_header(output, plan.rate, 2, format, frames * 2 * format.bytes())
         .map_err(Failure::Output)?;
     let mut mastered = None;
     audio::write_atomically(output, |file| {
@@ -287,97 +271,83 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
         let cannot =
             |e: std::io::Error| anyhow::anyhow!("{}: cannot write it ({e})", output.display());
         file.write_all(&header).map_err(cannot)?;
-        mastered = Some(mix::render(&mut stems, &plan, &progress, file).map_err(cannot)?);
+        mastered = Some(mix::render(stems, plan, progress, file).map_err(cannot)?);
         Ok(())
     })
     .map_err(Failure::Output)?;
-    let mastered = mastered.expect("written only after the render");
-    progress.finish_and_clear();
-    let [left, right] = &mastered.output;
-    if !args.quiet {
-        eprintln!("wrote {}", output.display());
-        let clipped = mastered.figures.clipped;
-        if clipped > 0 {
-            eprintln!(
-                "notice: {clipped} samples were over full scale and clipped in the 24-bit file \
-                 (the limiter is off or the output gain is above 0 dB; --float keeps them)"
-            );
-        }
+    Ok(mastered.expect("written only after the render"))
+}
+
+/// Writes each processed stem into `dir` (32-bit float WAV).
+fn write_stems_out(
+    dir: &Path,
+    plans: &[StemPlan],
+    stems: &[Vec<Vec<f32>>],
+    rate: u32,
+    quiet: bool,
+) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::Output(anyhow::anyhow!(
+            "{}: cannot create the folder ({e})",
+            dir.display()
+        ))
+    })?;
+    for (plan, channels) in plans.iter().zip(stems) {
+        let path = stem_out_path(dir, &plan.name);
+        let chans: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
+        audio::write_wav_as(&path, rate, &chans, WavFormat::Float32).map_err(Failure::Output)?;
     }
-    if let Some(dir) = &args.stems_out {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Failure::Output(anyhow::anyhow!(
-                "{}: cannot create the folder ({e})",
-                dir.display()
-            ))
-        })?;
-        for (plan, channels) in plans.iter().zip(&stems) {
-            let path = stem_out_path(dir, &plan.name);
-            let chans: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
-            audio::write_wav_as(&path, rate, &chans, WavFormat::Float32)
-                .map_err(Failure::Output)?;
-        }
-        if !args.quiet {
-            eprintln!(
-                "wrote {} processed stems into {}",
-                plans.len(),
-                dir.display()
-            );
-        }
-    }
-    let summary = Summary {
-        output: output.clone(),
-        format,
-        rate,
-        seconds: frames as f64 / f64::from(rate),
-        target_lufs,
-        ceiling_dbtp,
-        target_name,
-        target_gain_db: mastered.target_gain_db,
-        mastered: &mastered,
-        plans: &plans,
-    };
-    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
-    if !args.quiet && !json_to_stdout {
-        print!("{}", summary.text());
-    }
-    if let Some(path) = &args.json {
-        // The analysis of the result: the processed stems as `stems analyze` sees them
-        // (the same engine), and the master's own figures.
-        let infos = std::mem::take(&mut matched.files);
-        let processed = Matched {
-            rate,
-            frames,
-            audios: stems
-                .into_iter()
-                .zip(&infos)
-                .map(|(channels, info)| Audio {
-                    path: info.path.clone(),
-                    sample_rate_hz: rate,
-                    channels,
-                    format: info.format.clone(),
-                    non_finite_samples: 0,
-                })
-                .collect(),
-            files: infos,
-            notices: matched.notices.clone(),
-        };
-        let named = plans
-            .iter()
-            .map(|p| (p.name.clone(), p.role, p.role_given))
-            .collect();
-        let quiet = indicatif::ProgressBar::hidden();
-        let (analysis, master) = rayon::join(
-            || analyze::analyse_matched(processed, named, &quiet),
-            || {
-                let out = [left.clone(), right.clone()];
-                analyze::engine::analyse_stem(&out, rate, StemRole::Other, "master")
-            },
+    if !quiet {
+        eprintln!(
+            "wrote {} processed stems into {}",
+            plans.len(),
+            dir.display()
         );
-        let doc = summary.json(&master, analyze::json::document(&analysis));
-        common::write_json(path, &doc, args.quiet)?;
     }
     Ok(())
+}
+
+/// The `--json` document: the processed stems as `stems analyze` sees them (the same
+/// engine) and the master's own figures.
+fn analyse_result(
+    summary: &Summary<'_>,
+    matched: &mut Matched,
+    stems: Vec<Vec<Vec<f32>>>,
+) -> summary::RenderJson {
+    let (rate, frames) = (matched.rate, matched.frames);
+    let infos = std::mem::take(&mut matched.files);
+    let processed = Matched {
+        rate,
+        frames,
+        audios: stems
+            .into_iter()
+            .zip(&infos)
+            .map(|(channels, info)| Audio {
+                path: info.path.clone(),
+                sample_rate_hz: rate,
+                channels,
+                format: info.format.clone(),
+                non_finite_samples: 0,
+            })
+            .collect(),
+        files: infos,
+        notices: matched.notices.clone(),
+    };
+    let named = summary
+        .plans
+        .iter()
+        .map(|p| (p.name.clone(), p.role, p.role_given))
+        .collect();
+    let quiet = indicatif::ProgressBar::hidden();
+    let [left, right] = &summary.mastered.output;
+    let (analysis, master) = rayon::join(
+        || analyze::analyse_matched(processed, named, &quiet),
+        || {
+            let out = [left.clone(), right.clone()];
+            analyze::engine::analyse_stem(&out, rate, StemRole::Other, "master")
+        },
+    );
+    summary.json(&master, analyze::json::document(&analysis))
 }
 
 /// Where `--stems-out` writes a processed stem.
@@ -410,197 +380,4 @@ fn plan_stems(files: &[PathBuf], roles: &[(String, StemRole)], session: &Session
             }
         })
         .collect()
-}
-
-/// What a render did, for the text and the JSON.
-struct Summary<'a> {
-    output: PathBuf,
-    format: WavFormat,
-    rate: u32,
-    seconds: f64,
-    target_lufs: f32,
-    ceiling_dbtp: f32,
-    target_name: Target,
-    target_gain_db: f32,
-    mastered: &'a mix::Mastered,
-    plans: &'a [StemPlan],
-}
-
-fn db_text(v: f32, unit: &str) -> String {
-    if v.is_finite() && v > -150.0 {
-        format!("{v:.1} {unit}")
-    } else {
-        format!("-inf {unit}")
-    }
-}
-
-impl Summary<'_> {
-    /// The output's format as the text and the JSON say it.
-    fn format_label(&self) -> &'static str {
-        match self.format {
-            WavFormat::Int24 => "24-bit PCM, TPDF dither",
-            WavFormat::Float32 => "32-bit float",
-        }
-    }
-
-    fn text(&self) -> String {
-        use std::fmt::Write;
-        let m = &self.mastered.figures;
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "Rendered {} stems ({:.1} s, {} Hz) to {} ({})",
-            self.plans.len(),
-            self.seconds,
-            self.rate,
-            self.output.display(),
-            self.format_label()
-        );
-        for p in self.plans {
-            let _ = writeln!(
-                s,
-                "  {:<20} {:<15} {}",
-                p.name,
-                p.role.label(),
-                p.settings_from
-            );
-        }
-        let _ = writeln!(
-            s,
-            "Target:          {:.1} LUFS, ceiling {:.1} dBTP ({})",
-            self.target_lufs,
-            self.ceiling_dbtp,
-            self.target_name.key()
-        );
-        match self.mastered.learned {
-            Some(l) => {
-                let _ = writeln!(
-                    s,
-                    "Learned gain:    {:+.2} dB (first pass: {} at the limiter, the limiter takes {:.2} LU)",
-                    l.gain_db,
-                    db_text(l.pass.input_lufs, "LUFS"),
-                    l.pass.limiter_loss_lu.max(0.0)
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    s,
-                    "Target gain:     {:+.2} dB (no learn pass)",
-                    self.target_gain_db
-                );
-            }
-        }
-        let _ = writeln!(s, "Integrated:      {}", db_text(m.integrated_lufs, "LUFS"));
-        let _ = writeln!(s, "True peak:       {}", db_text(m.true_peak_db, "dBTP"));
-        let _ = writeln!(s, "Loudness range:  {:.1} LU", m.loudness_range_lu);
-        s
-    }
-
-    fn json(
-        &self,
-        master: &analyze::engine::StemFigures,
-        analysis: analyze::json::Document,
-    ) -> RenderJson {
-        let m = &self.mastered.figures;
-        let finite = |v: f32| (v.is_finite() && v > -150.0).then_some(v);
-        RenderJson {
-            schema: "stem-suite/render",
-            version: 1,
-            tool: format!("stems {}", env!("CARGO_PKG_VERSION")),
-            output: self.output.display().to_string(),
-            format: self.format_label(),
-            sample_rate_hz: self.rate,
-            seconds: self.seconds,
-            target: self.target_name.key(),
-            target_lufs: self.target_lufs,
-            ceiling_dbtp: self.ceiling_dbtp,
-            target_gain_db: self.target_gain_db,
-            learn: self.mastered.learned.map(|l| LearnJson {
-                input_lufs: finite(l.pass.input_lufs),
-                limiter_loss_lu: l.pass.limiter_loss_lu.max(0.0),
-                gain_db: l.gain_db,
-            }),
-            integrated_lufs: finite(m.integrated_lufs),
-            max_true_peak_dbtp: m.true_peak_db,
-            loudness_range_lu: m.loudness_range_lu,
-            plr_db: m.true_peak_db - m.integrated_lufs,
-            stems: self
-                .plans
-                .iter()
-                .map(|p| StemPlanJson {
-                    name: p.name.clone(),
-                    role: p.role,
-                    settings_from: p.settings_from.clone(),
-                })
-                .collect(),
-            master: MasterJson {
-                integrated_lufs: finite(master.integrated_lufs),
-                loudness_range_lu: master.loudness_range_lu,
-                max_true_peak_dbtp: master.max_true_peak_db,
-                sample_peak_dbfs: master.sample_peak_db,
-                rms_dbfs: master.rms_db,
-                crest_db: master.crest_db,
-                correlation: master.correlation,
-                spectrum_db: master.spectrum_db.to_vec(),
-                shortterm_lufs: master
-                    .shortterm_timeline
-                    .iter()
-                    .map(|&v| finite(v))
-                    .collect(),
-            },
-            analysis,
-        }
-    }
-}
-
-/// The `--json` document of `stems render` (schema `stem-suite/render`, version 1; see
-/// `docs/render-json.md`).
-#[derive(Serialize)]
-struct RenderJson {
-    schema: &'static str,
-    version: u32,
-    tool: String,
-    output: String,
-    format: &'static str,
-    sample_rate_hz: u32,
-    seconds: f64,
-    target: &'static str,
-    target_lufs: f32,
-    ceiling_dbtp: f32,
-    target_gain_db: f32,
-    learn: Option<LearnJson>,
-    integrated_lufs: Option<f32>,
-    max_true_peak_dbtp: f32,
-    loudness_range_lu: f32,
-    plr_db: f32,
-    stems: Vec<StemPlanJson>,
-    master: MasterJson,
-    analysis: analyze::json::Document,
-}
-
-#[derive(Serialize)]
-struct LearnJson {
-    input_lufs: Option<f32>,
-    limiter_loss_lu: f32,
-    gain_db: f32,
-}
-
-#[derive(Serialize)]
-struct StemPlanJson {
-    name: String,
-    role: StemRole,
-    settings_from: String,
-}
-
-#[derive(Serialize)]
-struct MasterJson {
-    integrated_lufs: Option<f32>,
-    loudness_range_lu: f32,
-    max_true_peak_dbtp: f32,
-    sample_peak_dbfs: f32,
-    rms_dbfs: f32,
-    crest_db: f32,
-    correlation: f32,
-    spectrum_db: Vec<f32>,
-    shortterm_lufs: Vec<Option<f32>>,
 }
