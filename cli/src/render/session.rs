@@ -65,6 +65,7 @@ pub struct Session {
 fn strip_owner() -> Owner<StripSetup> {
     Owner {
         plugin: "Stem Strip",
+        tables: "[stem.NAME] or [role.ROLE]",
         table: strip_table(),
     }
 }
@@ -72,6 +73,7 @@ fn strip_owner() -> Owner<StripSetup> {
 fn master_owner() -> Owner<MasterSetup> {
     Owner {
         plugin: "Stem Master",
+        tables: "[master]",
         table: master_table(),
     }
 }
@@ -402,7 +404,11 @@ slope = 48
             ("[master]\ntarget = \"loud\"\n", 2, "loud"),
             ("[role.drumz]\ntrim = 1\n", 1, "drumz"),
             ("[stem.a]\ntrim = \"loud\"\n", 2, "loud"),
-            ("[stem.a.bell_1]\nplacement = \"mid\"\n", 2, "Stem Master"),
+            (
+                "[stem.a.bell_1]\nplacement = \"mid\"\n",
+                2,
+                "the Stem Master's: put it in [master]",
+            ),
             ("[stem.a.compressor]\nauto_release = true\n", 2, "glue"),
         ];
         for (text, line, what) in cases {

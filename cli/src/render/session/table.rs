@@ -69,6 +69,8 @@ impl<S> Values<S> {
 /// Who a table belongs to, for messages: "Stem Strip" or "Stem Master".
 pub struct Owner<S: 'static> {
     pub plugin: &'static str,
+    /// The tables of a session file that hold its settings.
+    pub tables: &'static str,
     pub table: &'static [Setting<S>],
 }
 
@@ -110,24 +112,33 @@ fn walk<S, O>(
     Ok(())
 }
 
-/// The message for a key the plugin does not have, pointing at keys with the same last
-/// word in this plugin's list or the other's.
+/// The message for a key the plugin does not have: where it belongs if it is the other
+/// plugin's, else the keys with the same last word.
 fn unknown_key<S, O>(path: &str, owner: &Owner<S>, other: &Owner<O>) -> String {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    let like = |keys: Vec<&str>| -> Vec<String> {
-        keys.into_iter()
-            .filter(|k| k.rsplit('.').next() == Some(last) && *k != path)
-            .map(|k| format!("`{k}`"))
-            .collect()
-    };
-    let here = like(owner.table.iter().map(|s| s.key.as_str()).collect());
-    let there = like(other.table.iter().map(|s| s.key.as_str()).collect());
     let mut m = format!("unknown key `{path}`: not a {} setting", owner.plugin);
-    if !here.is_empty() {
-        write!(m, "; the {} has {}", owner.plugin, here.join(", ")).unwrap();
-    }
-    if !there.is_empty() {
-        write!(m, "; the {} has {}", other.plugin, there.join(", ")).unwrap();
+    if other.table.iter().any(|s| s.key == path) {
+        write!(
+            m,
+            "; it is the {}'s: put it in {}",
+            other.plugin, other.tables
+        )
+        .unwrap();
+    } else {
+        let last = path.rsplit('.').next().unwrap_or(path);
+        let like = |keys: Vec<&str>| -> Vec<String> {
+            keys.into_iter()
+                .filter(|k| k.rsplit('.').next() == Some(last))
+                .map(|k| format!("`{k}`"))
+                .collect()
+        };
+        let here = like(owner.table.iter().map(|s| s.key.as_str()).collect());
+        let there = like(other.table.iter().map(|s| s.key.as_str()).collect());
+        if !here.is_empty() {
+            write!(m, "; the {} has {}", owner.plugin, here.join(", ")).unwrap();
+        }
+        if !there.is_empty() {
+            write!(m, "; the {} has {}", other.plugin, there.join(", ")).unwrap();
+        }
     }
     m + "; see docs/cli.md, \"Session files\", for every key"
 }
