@@ -24,7 +24,7 @@
 
 use crate::dynamics::Compressor;
 use crate::eq::Equalizer;
-use crate::frames::{finite_or_zero, max_finite, peak_magnitude, sanitize, Frame};
+use crate::frames::{finite_or_zero, max_finite, sanitize, Frame};
 use crate::loudness::gain_to_db;
 use crate::meters::StereoMeter;
 use crate::role::StemRole;
@@ -82,15 +82,12 @@ impl std::fmt::Display for StripError {
 
 impl std::error::Error for StripError {}
 
-/// Meter readings the GUI shows that the snapshot does not carry.
+/// Meter readings the GUI shows that the snapshot does not carry (the output's sample peak
+/// and the compressor's gain reduction are in the snapshot: [`Strip::take_snapshot`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StripMeters {
     /// Largest input sample (after trim) since the last read, dBFS.
     pub input_peak_db: f32,
-    /// Largest output sample since the last read, dBFS.
-    pub output_peak_db: f32,
-    /// Largest compressor gain reduction since the last read, dB (positive).
-    pub gain_reduction_db: f32,
     /// Integrated loudness of the output since the last reset, LUFS (`-inf` while the
     /// loudness meters are off).
     pub integrated_lufs: f32,
@@ -126,9 +123,8 @@ pub struct Strip {
     /// Whether the output is analysed (see [`Strip::set_analysis`]).
     analysis: bool,
     input_peak: f32,
-    output_peak: f32,
-    gui_gain_reduction_db: f32,
-    snap_gain_reduction_db: f32,
+    /// Largest compressor gain reduction heard since the last snapshot, dB (positive).
+    gain_reduction_db: f32,
 }
 
 impl Strip {
@@ -174,9 +170,7 @@ impl Strip {
             snapshot_due: false,
             analysis: true,
             input_peak: 0.0,
-            output_peak: 0.0,
-            gui_gain_reduction_db: 0.0,
-            snap_gain_reduction_db: 0.0,
+            gain_reduction_db: 0.0,
         };
         strip.apply_current();
         Ok(strip)
@@ -270,9 +264,7 @@ impl Strip {
         self.since_snapshot = 0;
         self.snapshot_due = false;
         self.input_peak = 0.0;
-        self.output_peak = 0.0;
-        self.gui_gain_reduction_db = 0.0;
-        self.snap_gain_reduction_db = 0.0;
+        self.gain_reduction_db = 0.0;
     }
 
     /// Processes a block in place: `right` must be given for a stereo Strip and is ignored
@@ -368,8 +360,7 @@ impl Strip {
             self.compressor.process_frames(frames, channels);
             let gr = self.compressor.take_max_gain_reduction_db();
             if compressor_heard {
-                self.gui_gain_reduction_db = self.gui_gain_reduction_db.max(gr);
-                self.snap_gain_reduction_db = self.snap_gain_reduction_db.max(gr);
+                self.gain_reduction_db = self.gain_reduction_db.max(gr);
             }
         }
         match right.as_deref_mut() {
@@ -397,8 +388,6 @@ impl Strip {
     }
 
     fn analyse(&mut self, left: &[f32], right: Option<&[f32]>) {
-        let peak = peak_magnitude(left).max(right.map_or(0.0, peak_magnitude));
-        self.output_peak = self.output_peak.max(peak);
         self.levels.process(left, right);
         self.meter.process(left, right);
         self.spectrum.process(left, right);
@@ -433,7 +422,7 @@ impl Strip {
         out.true_peak_db = clamp_db(self.levels.take_true_peak_db());
         out.rms_db = clamp_db(self.meter.rms_db());
         out.correlation = self.meter.correlation();
-        out.gain_reduction_db = clamp_db(std::mem::take(&mut self.snap_gain_reduction_db));
+        out.gain_reduction_db = clamp_db(std::mem::take(&mut self.gain_reduction_db));
         out.band_db = [self.spectrum.band_db(0), self.spectrum.band_db(1)];
         out.masking_db = [self.spectrum.masking_db(0), self.spectrum.masking_db(1)];
         out.transport = transport;
@@ -454,8 +443,6 @@ impl Strip {
     pub fn take_meters(&mut self) -> StripMeters {
         StripMeters {
             input_peak_db: gain_to_db(std::mem::take(&mut self.input_peak)),
-            output_peak_db: gain_to_db(std::mem::take(&mut self.output_peak)),
-            gain_reduction_db: std::mem::take(&mut self.gui_gain_reduction_db),
             integrated_lufs: self.levels.integrated_lufs(),
         }
     }

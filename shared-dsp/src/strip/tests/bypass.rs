@@ -37,16 +37,16 @@ fn bypass_fades_to_the_exact_input_and_back() {
             // Meters are read once the fade and the control period it ends in are over.
             let split = part * n + fade + CONTROL_INTERVAL;
             for range in [part * n..split, split..(part + 1) * n] {
-                strip.take_meters();
+                snapshot(&mut strip);
                 let (ol, or) = run(&mut strip, &l[range.clone()], &r[range.clone()], 100);
                 out_l.extend(ol);
                 out_r.extend(or);
             }
             if bypass {
                 // The compressor works on underneath but is not heard: no gain reduction.
-                assert_eq!(strip.take_meters().gain_reduction_db, 0.0, "{rate} Hz");
+                assert_eq!(snapshot(&mut strip).gain_reduction_db, 0.0, "{rate} Hz");
             } else {
-                assert!(strip.take_meters().gain_reduction_db > 1.0, "{rate} Hz");
+                assert!(snapshot(&mut strip).gain_reduction_db > 1.0, "{rate} Hz");
             }
         }
         let pairs = [(&out_l, &l, &wet_l), (&out_r, &r, &wet_r)];
@@ -103,13 +103,7 @@ fn bypassed_strip_publishes_what_it_outputs() {
     strip.snap_to_target();
     let (ol, or) = run(&mut strip, &s, &s, 480);
     assert_eq!((&ol, &or), (&s, &s));
-    let mut snap = StemSnapshot::default();
-    strip.take_snapshot(
-        StemRole::Other,
-        StemName::default(),
-        TransportPosition::default(),
-        &mut snap,
-    );
+    let snap = snapshot(&mut strip);
     let level_db = 20.0 * 0.3f32.log10();
     assert_abs_diff_eq!(snap.sample_peak_db, level_db, epsilon = 0.01);
     assert_abs_diff_eq!(snap.rms_db, level_db - 3.01, epsilon = 0.05);
@@ -159,11 +153,11 @@ fn gain_reduction_is_reported_until_the_fade_to_bypass_is_done() {
     strip.set_target(&everything_on());
     strip.snap_to_target();
     run(&mut strip, &x[..4_800], &x[..4_800], 100);
-    strip.take_meters();
+    snapshot(&mut strip);
     strip.set_bypass(true);
     let half_fade = 4_800..4_800 + strip.bypass_fade_samples() / 2;
     run(&mut strip, &x[half_fade.clone()], &x[half_fade.clone()], 32);
-    let during = strip.take_meters().gain_reduction_db;
+    let during = snapshot(&mut strip).gain_reduction_db;
     assert!(during > 1.0, "{during} dB while fading to bypass");
     let after = half_fade.end + strip.bypass_fade_samples() + CONTROL_INTERVAL;
     run(
@@ -172,7 +166,7 @@ fn gain_reduction_is_reported_until_the_fade_to_bypass_is_done() {
         &x[half_fade.end..after],
         32,
     );
-    strip.take_meters();
+    snapshot(&mut strip);
     run(&mut strip, &x[after..], &x[after..], 32);
-    assert_eq!(strip.take_meters().gain_reduction_db, 0.0);
+    assert_eq!(snapshot(&mut strip).gain_reduction_db, 0.0);
 }

@@ -156,19 +156,10 @@ fn every_section_runs_at_any_sample_rate() {
 
             // Peaks of the settled sine: the filters' onset may overshoot, so measure a
             // second pass.
-            let mut snap = StemSnapshot::default();
-            let take = |strip: &mut Strip, snap: &mut StemSnapshot| {
-                strip.take_snapshot(
-                    StemRole::Other,
-                    StemName::default(),
-                    TransportPosition::default(),
-                    snap,
-                )
-            };
-            take(&mut strip, &mut snap);
+            snapshot(&mut strip);
             let (mut l, mut r) = (clean.clone(), clean.clone());
             assert!(run_channels(&mut strip, &mut l, &mut r), "{what}: neutral");
-            take(&mut strip, &mut snap);
+            let snap = snapshot(&mut strip);
             // A 0.25 sine is at -12.04 dBFS; at fs/8 its samples may miss the crest by up to
             // 22.5° (-0.69 dB), the 4x true-peak interpolator by 5.6° (-0.04 dB).
             let (sample_peak, true_peak) = (snap.sample_peak_db, snap.true_peak_db);
