@@ -12,6 +12,7 @@ use common::{p, stems};
 
 use serde_json::Value;
 use shared_dsp::demo::stems::DemoStem;
+use test_support::{write_wav, WavFormat};
 
 const RATE: u32 = 48_000;
 /// Length of the test stems, seconds (a loop of the demo song).
@@ -63,39 +64,13 @@ fn sum(stems: &[(DemoStem, Stereo)]) -> Stereo {
     out
 }
 
-/// Writes a WAV file (24-bit, or 32-bit float).
-fn write_wav(path: &Path, rate: u32, channels: &[&[f32]], float: bool) {
-    let spec = hound::WavSpec {
-        channels: channels.len() as u16,
-        sample_rate: rate,
-        bits_per_sample: if float { 32 } else { 24 },
-        sample_format: if float {
-            hound::SampleFormat::Float
-        } else {
-            hound::SampleFormat::Int
-        },
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..channels[0].len() {
-        for c in channels {
-            if float {
-                w.write_sample(c[i]).unwrap();
-            } else {
-                w.write_sample((c[i].clamp(-1.0, 1.0) * 8_388_607.0).round() as i32)
-                    .unwrap();
-            }
-        }
-    }
-    w.finalize().unwrap();
-}
-
 /// Writes the stems into `dir/stems/` as 24-bit WAV files named after them.
 fn write_stems(dir: &Path, stems: &[(DemoStem, Stereo)]) -> PathBuf {
     let folder = dir.join("stems");
     std::fs::create_dir_all(&folder).unwrap();
     for (s, audio) in stems {
         let path = folder.join(format!("{}.wav", s.file_stem()));
-        write_wav(&path, RATE, &[&audio[0], &audio[1]], false);
+        write_wav(&path, RATE, &[&audio[0], &audio[1]], WavFormat::Int24);
     }
     folder
 }
@@ -141,7 +116,7 @@ fn the_demo_stems_null_against_their_own_plain_sum() {
     let folder = write_stems(&dir, &demo);
     let mix = dir.join("mix.wav");
     let s = sum(&demo);
-    write_wav(&mix, RATE, &[&s[0], &s[1]], false);
+    write_wav(&mix, RATE, &[&s[0], &s[1]], WavFormat::Int24);
     let (code, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["pass"], true);
@@ -188,7 +163,7 @@ fn a_delayed_louder_mix_is_found_out() {
         .collect();
     // Float, as a bounce above full scale keeps it.
     let mix = dir.join("mix.wav");
-    write_wav(&mix, RATE, &[&delayed[0], &delayed[1]], true);
+    write_wav(&mix, RATE, &[&delayed[0], &delayed[1]], WavFormat::Float32);
     let (code, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(code, 1);
     let m = &v["mix"];
@@ -216,7 +191,7 @@ fn an_inverted_mix_is_found() {
     let s = sum(&demo);
     let inv: Vec<Vec<f32>> = s.iter().map(|c| c.iter().map(|x| -x).collect()).collect();
     let mix = dir.join("mix.wav");
-    write_wav(&mix, RATE, &[&inv[0], &inv[1]], false);
+    write_wav(&mix, RATE, &[&inv[0], &inv[1]], WavFormat::Int24);
     let (code, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(code, 1);
     assert_eq!(v["mix"]["polarity"], "inverted");
@@ -243,7 +218,7 @@ fn two_seconds_of_a_part_muted_in_the_mix_are_the_worst_section() {
     }
     let s = sum(&muted);
     let mix = dir.join("mix.wav");
-    write_wav(&mix, RATE, &[&s[0], &s[1]], false);
+    write_wav(&mix, RATE, &[&s[0], &s[1]], WavFormat::Int24);
     let (code, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(code, 1);
     let m = &v["mix"];
@@ -284,25 +259,25 @@ fn each_delivery_problem_is_flagged_and_only_it() {
         &folder.join("drums.wav"),
         RATE,
         &[&drums_l, &drums_r],
-        false,
+        WavFormat::Int24,
     );
     write_wav(
         &folder.join("bass.wav"),
         RATE,
         &[&bass_l[..short], &bass_r[..short]],
-        false,
+        WavFormat::Int24,
     );
     write_wav(
         &folder.join("music_pad.wav"),
         RATE,
         &[&pad_l, &pad_l],
-        false,
+        WavFormat::Int24,
     );
     write_wav(
         &folder.join("lead_vocal.wav"),
         44_100,
         &[&vox_l, &vox_r],
-        false,
+        WavFormat::Int24,
     );
     let (code, v) = check(&folder, None, &[]);
     assert_eq!(code, 1, "{v:#}");
@@ -376,7 +351,7 @@ fn bad_inputs_give_the_same_clear_errors_as_analyze() {
     let dir = temp_dir("bad");
     let [l, r] = stem(DemoStem::LeadVocal, RATE, 2.0);
     let good = dir.join("good.wav");
-    write_wav(&good, RATE, &[&l, &r], false);
+    write_wav(&good, RATE, &[&l, &r], WavFormat::Int24);
     let bytes = std::fs::read(&good).unwrap();
 
     assert_same_error_as_analyze(&dir.join("missing.wav"), "no such file");
@@ -421,7 +396,7 @@ fn usage_errors_exit_2() {
     let dir = temp_dir("usage");
     let [l, r] = stem(DemoStem::Bass, RATE, 1.0);
     let good = dir.join("bass.wav");
-    write_wav(&good, RATE, &[&l, &r], false);
+    write_wav(&good, RATE, &[&l, &r], WavFormat::Int24);
     for args in [
         vec!["check"],
         vec!["check", p(&good), "--ignore", "loudness"],
@@ -456,7 +431,7 @@ fn drift_bus_processing_and_swapped_channels_are_told_apart() {
         .map(|&s| (s, stem(s, 48_048, SECONDS)))
         .collect();
     let s = sum(&slow);
-    write_wav(&mix, RATE, &[&s[0], &s[1]], false);
+    write_wav(&mix, RATE, &[&s[0], &s[1]], WavFormat::Int24);
     let (code, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(code, 1);
     assert!(failed(&v).contains(&"drift".to_owned()), "{:?}", failed(&v));
@@ -471,7 +446,7 @@ fn drift_bus_processing_and_swapped_channels_are_told_apart() {
         .iter()
         .map(|c| c.iter().map(|x| (1.5 * x).tanh() / 1.5).collect())
         .collect();
-    write_wav(&mix, RATE, &[&sat[0], &sat[1]], false);
+    write_wav(&mix, RATE, &[&sat[0], &sat[1]], WavFormat::Int24);
     let (code, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(code, 1);
     assert_eq!(v["mix"]["offset_frames"], 0);
@@ -489,13 +464,13 @@ fn drift_bus_processing_and_swapped_channels_are_told_apart() {
         .unwrap();
     pad.1.swap(0, 1);
     let s = sum(&swapped);
-    write_wav(&mix, RATE, &[&s[0], &s[1]], false);
+    write_wav(&mix, RATE, &[&s[0], &s[1]], WavFormat::Int24);
     let (_, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(v["mix"]["swapped_stems"], serde_json::json!(["music_pad"]));
     assert!(failed(&v).contains(&"swapped_channels".to_owned()));
     // The whole mix swapped.
     let s = sum(&demo);
-    write_wav(&mix, RATE, &[&s[1], &s[0]], false);
+    write_wav(&mix, RATE, &[&s[1], &s[0]], WavFormat::Int24);
     let (_, v) = check(&folder, Some(&mix), &[]);
     assert_eq!(v["mix"]["swapped"], true, "{:#}", v["mix"]["hints"]);
     let _ = std::fs::remove_dir_all(&dir);

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use shared_dsp::demo::stems::DemoStem;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::truepeak::oversampled_peak;
+use test_support::{read_wav, write_wav, WavFormat};
 
 mod common;
 
@@ -18,42 +19,6 @@ const RATE: u32 = 48_000;
 
 fn temp_dir(tag: &str) -> PathBuf {
     common::temp_dir("render", tag)
-}
-
-/// Writes planar `channels` as a 32-bit float WAV.
-fn write_float_wav(path: &Path, channels: &[&[f32]]) {
-    let spec = hound::WavSpec {
-        channels: channels.len() as u16,
-        sample_rate: RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..channels[0].len() {
-        for c in channels {
-            w.write_sample(c[i]).unwrap();
-        }
-    }
-    w.finalize().unwrap();
-}
-
-/// Reads a WAV (24-bit integer or 32-bit float) as planar `f32` at full scale 1.
-fn read_wav(path: &Path) -> Vec<Vec<f32>> {
-    let mut r = hound::WavReader::open(path).unwrap();
-    let spec = r.spec();
-    let n = spec.channels as usize;
-    let samples: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => r.samples::<f32>().map(Result::unwrap).collect(),
-        hound::SampleFormat::Int => {
-            let scale = (1u64 << (spec.bits_per_sample - 1)) as f32;
-            r.samples::<i32>()
-                .map(|s| s.unwrap() as f32 / scale)
-                .collect()
-        }
-    };
-    (0..n)
-        .map(|c| samples.iter().skip(c).step_by(n).copied().collect())
-        .collect()
 }
 
 /// The four demo stems, `seconds` long, as float WAVs in `dir`, scaled by `gain`; returns
@@ -72,7 +37,12 @@ fn demo_stems(dir: &Path, seconds: f64, gain: f32) -> Vec<Vec<Vec<f32>>> {
         .collect();
     stems.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, ch) in &stems {
-        write_float_wav(&dir.join(format!("{name}.wav")), &[&ch[0], &ch[1]]);
+        write_wav(
+            &dir.join(format!("{name}.wav")),
+            RATE,
+            &[&ch[0], &ch[1]],
+            WavFormat::Float32,
+        );
     }
     stems.into_iter().map(|(_, ch)| ch).collect()
 }
@@ -420,7 +390,12 @@ fn bad_inputs_are_refused_clearly_and_leave_no_output() {
     std::fs::write(&lying_path, &lying).unwrap();
     let six = bad.join("surround.wav");
     let ch = vec![0.1f32; 4800];
-    write_float_wav(&six, &[&ch, &ch, &ch, &ch, &ch, &ch]);
+    write_wav(
+        &six,
+        RATE,
+        &[&ch, &ch, &ch, &ch, &ch, &ch],
+        WavFormat::Float32,
+    );
     let empty_folder = bad.join("empty");
     std::fs::create_dir_all(&empty_folder).unwrap();
     let missing = bad.join("missing.wav");

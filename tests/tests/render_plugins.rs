@@ -12,11 +12,11 @@
 //! same two passes. Both the learned gain and the audio must agree. The Master's latency is
 //! flushed with silence and dropped on both sides.
 
-use std::path::Path;
 use std::process::Command;
 
 use shared_dsp::demo::stems::DemoStem;
 use stem_tests::{master_inactive, stems_binary, strip_inactive, Config, Plugin};
+use test_support::{read_wav, write_wav, WavFormat};
 
 const RATE: u32 = 48_000;
 const SECONDS: f64 = 4.0;
@@ -188,31 +188,6 @@ fn apply(plugin: &mut Plugin, scope: &str) {
     plugin.flush();
 }
 
-fn write_float_wav(path: &Path, channels: &[Vec<f32>]) {
-    let spec = hound::WavSpec {
-        channels: channels.len() as u16,
-        sample_rate: RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..channels[0].len() {
-        for c in channels {
-            w.write_sample(c[i]).unwrap();
-        }
-    }
-    w.finalize().unwrap();
-}
-
-fn read_float_wav(path: &Path) -> Vec<Vec<f32>> {
-    let mut r = hound::WavReader::open(path).unwrap();
-    let n = r.spec().channels as usize;
-    let samples: Vec<f32> = r.samples::<f32>().map(Result::unwrap).collect();
-    (0..n)
-        .map(|c| samples.iter().skip(c).step_by(n).copied().collect())
-        .collect()
-}
-
 /// The Stem Master with the settings, inactive (activation snaps to them).
 fn configured_master() -> Plugin {
     let mut m = master_inactive(Config::stereo(f64::from(RATE), BLOCK as u32));
@@ -236,7 +211,12 @@ fn stems_render_equals_the_plugins_in_a_clap_host() {
         .collect();
     stems.sort_by_key(|s| s.0);
     for (name, audio) in &stems {
-        write_float_wav(&input.join(format!("{name}.wav")), audio);
+        write_wav(
+            &input.join(format!("{name}.wav")),
+            RATE,
+            audio,
+            WavFormat::Float32,
+        );
     }
     let session = dir.join("session.toml");
     std::fs::write(&session, session_toml()).unwrap();
@@ -257,7 +237,7 @@ fn stems_render_equals_the_plugins_in_a_clap_host() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let cli = read_float_wav(&rendered);
+    let cli = read_wav(&rendered);
 
     // The plugins: a Strip per stem, summed in the same order.
     let frames = stems[0].1[0].len();
