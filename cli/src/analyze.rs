@@ -5,7 +5,9 @@
 //! [`engine`]). Results go to standard output as text, to `--json` (schema in
 //! `docs/analyze-json.md`, versioned by its `schema` and `version` fields) and to
 //! `--report` (one self-contained HTML file). Everything else (notices, progress) goes to
-//! standard error.
+//! standard error. The stems are read and matched up to one rate and length by
+//! [`crate::matched`] and named and given roles by [`crate::roles`], as in `stems check` and
+//! `stems render`.
 //!
 //! Exit codes: 0 success; 1 masking warnings found with `--fail-on-warnings`; 2 usage
 //! error; 3 an input file or folder cannot be used; 4 an output file cannot be written.
@@ -21,8 +23,10 @@ use clap::Args;
 use rayon::prelude::*;
 use shared_dsp::role::StemRole;
 
-use crate::audio::{self, Audio, InputError};
+use crate::audio;
 use crate::common::{check_writable, progress_bar, write_json, Failure, EXIT_WARNINGS};
+use crate::matched::{read_matched, Matched, ReadError};
+use crate::roles::{parse_role_args, stem_roles};
 use engine::{CrossFigures, StemFigures};
 
 /// `stems analyze` options.
@@ -102,44 +106,6 @@ pub struct Analysis {
     pub notices: Vec<String>,
 }
 
-/// The role a file name suggests (see the command's help): the role a keyword in it names,
-/// else music.
-pub fn guess_role(name: &str) -> StemRole {
-    role_in_name(name).unwrap_or(StemRole::Music)
-}
-
-/// The role a keyword in a file name names (kick, bass, vox, bgv, fx, pad...), or `None`
-/// when no keyword is in it (`stems check` flags that as an unknown role).
-pub fn role_in_name(name: &str) -> Option<StemRole> {
-    let n = name.to_ascii_lowercase();
-    let has = |keys: &[&str]| keys.iter().any(|k| n.contains(k));
-    if has(&["bgv", "backing", "choir", "harm"]) {
-        Some(StemRole::BackingVocals)
-    } else if has(&["vox", "vocal", "lead"]) {
-        Some(StemRole::LeadVocal)
-    } else if has(&["kick", "snare", "drum", "perc", "overhead", "oh_"]) {
-        Some(StemRole::Drums)
-    } else if has(&["bass", "sub"]) {
-        Some(StemRole::Bass)
-    } else if has(&["sfx", "fx", "reverb", "verb"]) {
-        Some(StemRole::Fx)
-    } else if has(&[
-        "music", "pad", "keys", "synth", "piano", "organ", "guitar", "gtr", "string", "brass",
-        "horn", "inst",
-    ]) {
-        Some(StemRole::Music)
-    } else {
-        None
-    }
-}
-
-/// A stem's display name: its file name without the extension.
-pub fn stem_name(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
-}
-
 /// Runs `stems analyze`.
 pub fn run(args: AnalyzeArgs) -> ExitCode {
     match analyse_and_write(&args) {
@@ -192,128 +158,12 @@ pub fn analyse_and_write(args: &AnalyzeArgs) -> Result<bool, Failure> {
     Ok(!analysis.cross.warnings.is_empty())
 }
 
-/// The `--role FILE=ROLE` arguments, each checked against `files`; a usage error's message
-/// otherwise.
-pub fn parse_role_args(
-    args: &[String],
-    files: &[PathBuf],
-) -> Result<Vec<(String, StemRole)>, String> {
-    let mut roles: Vec<(String, StemRole)> = Vec::new();
-    for r in args {
-        let (file, role) = r
-            .rsplit_once('=')
-            .ok_or_else(|| format!("--role {r}: expected FILE=ROLE"))?;
-        let role = StemRole::parse(role).ok_or_else(|| {
-            format!(
-                "--role {r}: unknown role `{role}`; use drums, bass, music, lead_vocal, backing_vocals, fx or other"
-            )
-        })?;
-        roles.push((file.to_owned(), role));
-    }
-    for (file, role) in &roles {
-        if !files
-            .iter()
-            .any(|p| given_role(p, &[(file.clone(), *role)]).is_some())
-        {
-            return Err(format!(
-                "--role {file}=...: no input file is named `{file}`"
-            ));
-        }
-    }
-    Ok(roles)
-}
-
-/// The role `--role` gives the file `path`, if any (the last one given wins).
-pub fn given_role(path: &Path, roles: &[(String, StemRole)]) -> Option<StemRole> {
-    roles
-        .iter()
-        .rev()
-        .find(|(f, _)| names_file(f, path))
-        .map(|(_, role)| *role)
-}
-
-/// Whether `key` names the file `path`: the path as given, its file name, or its name
-/// without the extension.
-pub fn names_file(key: &str, path: &Path) -> bool {
-    path == Path::new(key) || stem_name(path) == key || path.file_name().is_some_and(|n| n == key)
-}
-
-/// Why an analysis failed.
-pub enum AnalyseError {
-    /// An input cannot be used.
-    Input(InputError),
-    /// Anything else (resampling).
-    Other(anyhow::Error),
-}
-
-impl From<AnalyseError> for Failure {
-    fn from(e: AnalyseError) -> Self {
-        match e {
-            AnalyseError::Input(e) => Failure::from(e),
-            AnalyseError::Other(e) => Failure::Output(e),
-        }
-    }
-}
-
-/// Converts every stem in `session` to `rate` (in parallel) and pads the shorter ones with
-/// silence to the longest, noting each padding in `notices`; gives the frames they now have.
-pub fn conform(
-    session: &mut [Audio],
-    rate: u32,
-    notices: &mut Vec<String>,
-) -> anyhow::Result<usize> {
-    session.par_iter_mut().try_for_each(|a| {
-        if a.sample_rate_hz != rate {
-            *a = audio::resample(a, rate)?;
-        }
-        anyhow::Ok(())
-    })?;
-    let frames = session.iter().map(Audio::frames).max().unwrap_or(0);
-    for a in session.iter_mut() {
-        if a.frames() < frames {
-            notices.push(format!(
-                "{}: {:.2} s long, padded with silence to the longest stem's {:.2} s",
-                a.path.display(),
-                a.seconds(),
-                frames as f64 / f64::from(rate)
-            ));
-            for c in &mut a.channels {
-                c.resize(frames, 0.0);
-            }
-        }
-    }
-    Ok(frames)
-}
-
-/// The notice that `a` is resampled to the session's `rate`, if it is.
-pub fn resample_notice(a: &Audio, rate: u32) -> Option<String> {
-    (a.sample_rate_hz != rate).then(|| {
-        format!(
-            "{}: {} Hz resampled to the session's {} Hz",
-            a.path.display(),
-            a.sample_rate_hz,
-            rate
-        )
-    })
-}
-
-/// The session's sample rate: the most common of `rates`, the highest among equals (48 kHz
-/// for none).
-pub fn session_rate(rates: impl Iterator<Item = u32>) -> u32 {
-    let rates: Vec<u32> = rates.collect();
-    rates
-        .iter()
-        .copied()
-        .max_by_key(|r| (rates.iter().filter(|x| *x == r).count(), *r))
-        .unwrap_or(48_000)
-}
-
 /// Reads, matches up and analyses `files` (roles from `roles` by file, else guessed).
 pub fn analyse(
     files: &[PathBuf],
     roles: &[(String, StemRole)],
     quiet: bool,
-) -> Result<Analysis, AnalyseError> {
+) -> Result<Analysis, ReadError> {
     let progress = progress_bar(files.len() as u64 * 2, quiet);
     let matched = read_matched(files, &progress)?;
     Ok(analyse_matched(
@@ -321,104 +171,6 @@ pub fn analyse(
         stem_roles(files, roles),
         &progress,
     ))
-}
-
-/// What a stem file held before it was matched to the session.
-pub struct FileInfo {
-    /// The file.
-    pub path: PathBuf,
-    /// Its sample rate, Hz.
-    pub rate_hz: u32,
-    /// How it stores samples.
-    pub format: String,
-    /// Its length, seconds.
-    pub seconds: f64,
-    /// Its channels.
-    pub channels: usize,
-}
-
-/// Stems read and matched up: one sample rate, one length.
-pub struct Matched {
-    /// The session rate ([`session_rate`]), Hz.
-    pub rate: u32,
-    /// Frames of every stem (the longest file's).
-    pub frames: usize,
-    /// The stems at `rate`, `frames` long, in input order.
-    pub audios: Vec<Audio>,
-    /// What each file held.
-    pub files: Vec<FileInfo>,
-    /// What was done to them (resampling, padding, repaired samples), one line each.
-    pub notices: Vec<String>,
-}
-
-/// Reads `files` in parallel (advancing `progress` by one per file), resamples them to the
-/// session rate and pads them to one length.
-pub fn read_matched(
-    files: &[PathBuf],
-    progress: &indicatif::ProgressBar,
-) -> Result<Matched, AnalyseError> {
-    progress.set_message("reading");
-    let read: Vec<Result<Audio, InputError>> = files
-        .par_iter()
-        .map(|p| {
-            let r = audio::read(p);
-            progress.inc(1);
-            r
-        })
-        .collect();
-    let mut audios = Vec::with_capacity(read.len());
-    for r in read {
-        audios.push(r.map_err(AnalyseError::Input)?);
-    }
-    let mut notices = Vec::new();
-    let rate = session_rate(audios.iter().map(|a| a.sample_rate_hz));
-    for a in &audios {
-        if a.non_finite_samples > 0 {
-            notices.push(format!(
-                "{}: {} NaN or infinite samples were replaced by silence",
-                a.path.display(),
-                a.non_finite_samples
-            ));
-        }
-        notices.extend(resample_notice(a, rate));
-    }
-    // What the report says about each file, before the audio is converted in place.
-    let infos: Vec<FileInfo> = audios
-        .iter()
-        .map(|a| FileInfo {
-            path: a.path.clone(),
-            rate_hz: a.sample_rate_hz,
-            format: a.format.clone(),
-            seconds: a.seconds(),
-            channels: a.channels.len(),
-        })
-        .collect();
-    let frames = conform(&mut audios, rate, &mut notices).map_err(AnalyseError::Other)?;
-    Ok(Matched {
-        rate,
-        frames,
-        audios,
-        files: infos,
-        notices,
-    })
-}
-
-/// Each file's stem name, its role (from `roles` by file, else guessed from the name) and
-/// whether the role was given.
-pub fn stem_roles(
-    files: &[PathBuf],
-    roles: &[(String, StemRole)],
-) -> Vec<(String, StemRole, bool)> {
-    files
-        .iter()
-        .map(|p| {
-            let name = stem_name(p);
-            match given_role(p, roles) {
-                Some(role) => (name, role, true),
-                None => (name.clone(), guess_role(&name), false),
-            }
-        })
-        .collect()
 }
 
 /// Analyses matched stems (names and roles from `stems`, in the same order), advancing

@@ -26,9 +26,10 @@ use std::process::ExitCode;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::analyze;
 use crate::audio::{self, Audio, InputError};
 use crate::common::{self, Failure};
+use crate::matched::{conform, resample_notice, session_rate};
+use crate::roles::{parse_role_args, stem_name};
 use measure::{Figures, MeasureSettings};
 use names::Naming;
 use null::{NullSettings, NullTest};
@@ -216,7 +217,7 @@ pub fn check_and_write(args: &CheckArgs) -> Result<bool, Failure> {
             )));
         }
     }
-    let roles = analyze::parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
+    let roles = parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
     if let Some(out) = args.json.as_deref().filter(|p| *p != Path::new("-")) {
         common::check_writable(out).map_err(Failure::Output)?;
     }
@@ -282,7 +283,7 @@ pub fn check(
     for r in read {
         let (a, figures) = r.map_err(Failure::from)?;
         stems.push(Stem {
-            name: analyze::stem_name(&a.path),
+            name: stem_name(&a.path),
             path: a.path.clone(),
             format: a.format.clone(),
             non_finite: a.non_finite_samples,
@@ -291,13 +292,9 @@ pub fn check(
         audios.push(a);
     }
     let mix_read = mix.and_then(|_| Some((audios.pop()?, stems.pop()?)));
-    let rate = analyze::session_rate(audios.iter().map(|a| a.sample_rate_hz));
-    notices.extend(
-        audios
-            .iter()
-            .filter_map(|a| analyze::resample_notice(a, rate)),
-    );
-    analyze::conform(&mut audios, rate, &mut notices).map_err(Failure::Output)?;
+    let rate = session_rate(audios.iter().map(|a| a.sample_rate_hz));
+    notices.extend(audios.iter().filter_map(|a| resample_notice(a, rate)));
+    conform(&mut audios, rate, &mut notices).map_err(Failure::Output)?;
     let sum = sum(&audios);
     let naming = names::read(files, roles);
     let mix = match mix_read {

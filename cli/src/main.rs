@@ -6,7 +6,9 @@ mod check;
 mod common;
 mod demo;
 mod link;
+mod matched;
 mod render;
+mod roles;
 
 use clap::{Parser, Subcommand};
 

@@ -22,9 +22,11 @@ use std::process::ExitCode;
 
 use shared_dsp::role::StemRole;
 
-use crate::analyze::{self, Matched};
+use crate::analyze;
 use crate::audio::{self, Audio, WavFormat};
 use crate::common::{self, Failure};
+use crate::matched::{read_matched, Matched};
+use crate::roles::{parse_role_args, stem_roles};
 pub use args::RenderArgs;
 use session::Session;
 use shared_dsp::spec::Target;
@@ -68,7 +70,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
         ));
     }
     let files = audio::collect_inputs(&args.inputs)?;
-    let roles = analyze::parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
+    let roles = parse_role_args(&args.roles, &files).map_err(Failure::Usage)?;
     let session = read_session(args.session.as_deref(), &files)?;
     let plans = plan_stems(&files, &roles, &session);
     // Every output is checked before the work, so a bad one costs nothing and leaves nothing.
@@ -86,7 +88,7 @@ fn render(args: &RenderArgs) -> Result<(), Failure> {
         WavFormat::Int24
     };
     let progress = common::progress_bar(files.len() as u64, args.quiet);
-    let mut matched = analyze::read_matched(&files, &progress)?;
+    let mut matched = read_matched(&files, &progress)?;
     if !args.quiet {
         for n in &matched.notices {
             eprintln!("notice: {n}");
@@ -358,7 +360,7 @@ fn stem_out_path(dir: &Path, name: &str) -> PathBuf {
 /// Each file's name, role and Strip settings: a session's `[stem.NAME]` (and its `role`),
 /// else `--role` or the name's guess, with the role's `[role.ROLE]`, else the defaults.
 fn plan_stems(files: &[PathBuf], roles: &[(String, StemRole)], session: &Session) -> Vec<StemPlan> {
-    analyze::stem_roles(files, roles)
+    stem_roles(files, roles)
         .into_iter()
         .zip(files)
         .map(|((name, role, given), file)| {

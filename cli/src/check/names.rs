@@ -1,14 +1,14 @@
 //! What the stems' file names say: the song name they share as a prefix ("MySong_Drums",
 //! "MySong_Bass"), a stem whose name lacks the prefix the others share (a file from another
 //! song or another version?), and each stem's role, parsed from its name without the song
-//! name as `stems analyze` parses it ([`crate::analyze::role_in_name`]) unless `--role`
+//! name as `stems analyze` parses it ([`crate::roles::role_in_name`]) unless `--role`
 //! gives it.
 
 use std::path::PathBuf;
 
 use shared_dsp::role::StemRole;
 
-use crate::analyze;
+use crate::roles::{given_role, guess_role, role_in_name, stem_name};
 
 /// Where a stem's role came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ const SEPARATORS: &[char] = &['_', '-', ' ', '.', '+'];
 
 /// Reads the names of `files` (`roles`: the `--role` arguments).
 pub fn read(files: &[PathBuf], roles: &[(String, StemRole)]) -> Naming {
-    let names: Vec<String> = files.iter().map(|p| analyze::stem_name(p)).collect();
+    let names: Vec<String> = files.iter().map(|p| stem_name(p)).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let (prefix, outsiders) = match song_prefix(&refs) {
         Some(p) => (Some(p), Vec::new()),
@@ -67,7 +67,7 @@ pub fn read(files: &[PathBuf], roles: &[(String, StemRole)]) -> Naming {
         .iter()
         .zip(&names)
         .map(|(path, name)| {
-            if let Some(role) = analyze::given_role(path, roles) {
+            if let Some(role) = given_role(path, roles) {
                 return (role, RoleSource::Given);
             }
             let rest = match &prefix {
@@ -80,9 +80,9 @@ pub fn read(files: &[PathBuf], roles: &[(String, StemRole)]) -> Naming {
                 }
                 _ => name.as_str(),
             };
-            match analyze::role_in_name(rest) {
+            match role_in_name(rest) {
                 Some(role) => (role, RoleSource::Name),
-                None => (analyze::guess_role(rest), RoleSource::Unknown),
+                None => (guess_role(rest), RoleSource::Unknown),
             }
         })
         .collect();
@@ -122,9 +122,9 @@ fn song_prefix(names: &[&str]) -> Option<String> {
     // song name only when what follows it names roles too ("Bass Drop_Drums").
     let rests_with_roles = names
         .iter()
-        .filter(|n| analyze::role_in_name(&n[cut..]).is_some())
+        .filter(|n| role_in_name(&n[cut..]).is_some())
         .count();
-    let is_song = analyze::role_in_name(prefix).is_none() || 2 * rests_with_roles >= names.len();
+    let is_song = role_in_name(prefix).is_none() || 2 * rests_with_roles >= names.len();
     is_song.then(|| prefix.to_owned())
 }
 

@@ -183,10 +183,9 @@ impl Session {
         for (key, _) in &self.stems {
             if !files
                 .iter()
-                .any(|f| crate::analyze::names_file(key.get_ref(), f))
+                .any(|f| crate::roles::names_file(key.get_ref(), f))
             {
-                let names: Vec<String> =
-                    files.iter().map(|f| crate::analyze::stem_name(f)).collect();
+                let names: Vec<String> = files.iter().map(|f| crate::roles::stem_name(f)).collect();
                 return Err(SessionError {
                     path: text_path.to_owned(),
                     line: Some(line_of(text, &key.span())),
@@ -207,7 +206,7 @@ impl Session {
     pub fn table_for(&self, file: &Path, role: StemRole) -> Option<(&StemTable, String)> {
         self.stems
             .iter()
-            .find(|(k, _)| crate::analyze::names_file(k.get_ref(), file))
+            .find(|(k, _)| crate::roles::names_file(k.get_ref(), file))
             .map(|(k, t)| (t, format!("stem.{}", toml_key(k.get_ref()))))
             .or_else(|| {
                 self.roles
