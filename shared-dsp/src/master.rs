@@ -34,35 +34,33 @@
 //!
 //! Meters that cannot run at the sample rate (the loudness meters below 8 kHz) switch off
 //! and say so ([`MasterChain::loudness_off_reason`]); the audio passes at any rate.
+//!
+//! Parts with files of their own: the settings and their ramp vector (`master/settings.rs`),
+//! learn (`master/learn.rs`), the meters and how they are read (`master/meters.rs`), the
+//! bypass's delayed dry path and crossfade (`master/bypass.rs`) and the TPDF dither
+//! (`master/dither.rs`).
 
+mod bypass;
+mod dither;
 mod learn;
+mod meters;
 mod settings;
 
-use crate::bands::NUM_BANDS;
 use crate::dynamics::Compressor;
 use crate::eq::Equalizer;
 use crate::frames::{finite_or_zero, max_finite, sanitize, Frame};
 use crate::limiter::{LimiterSettings, TruePeakLimiter, MAX_LOOKAHEAD_MS};
-use crate::loudness::{gain_to_db, LoudnessMeter};
+use crate::loudness::LoudnessMeter;
 use crate::ramp::Ramp;
 use crate::spectrum::BandSpectrum;
 pub use crate::strip::{CONTROL_INTERVAL, RAMP_SECONDS};
+use bypass::BypassDelay;
+pub use bypass::BYPASS_FADE_SECONDS;
+use dither::TpdfDither;
 pub use learn::{learned_gain_db, LearnPass, LEARNED_GAIN_RANGE_DB};
+pub use meters::{MasterMeters, LOUDNESS_MAX_RATE_HZ, LOUDNESS_MIN_RATE_HZ};
 use settings::{from_vector, to_vector, INPUT, NUM_CONTINUOUS, OUTPUT, TARGET_GAIN};
 pub use settings::{Dither, MasterSettings, TargetPreset};
-
-/// Lowest sample rate the loudness meters run at, Hz.
-pub const LOUDNESS_MIN_RATE_HZ: f32 = 8_000.0;
-/// Highest sample rate the loudness meters run at, Hz.
-pub const LOUDNESS_MAX_RATE_HZ: f32 = 768_000.0;
-/// `x` rounded to the nearest integer (ties to even) for |x| < 2^51: adding and taking away
-/// 1.5 x 2^52 leaves no fraction bits. `f32::round` is a libm call per sample on baseline
-/// x86-64 (4 % of the whole chain's time in a profile).
-#[inline(always)]
-fn round_half_even(x: f64) -> f64 {
-    const SHIFT: f64 = 6_755_399_441_055_744.0;
-    (x + SHIFT) - SHIFT
-}
 
 /// One step of a delay line kept as a ring in `ring` (its length is the delay, at least 1)
 /// at `pos`: stores `x` and gives what went in that many steps ago. A `pos` past the end
@@ -77,12 +75,6 @@ fn delay_step<T: Copy>(ring: &mut [T], pos: &mut usize, x: T) -> T {
     delayed
 }
 
-/// Seed of the dither's noise: fixed, so a render repeats bit for bit and `reset` equals a
-/// fresh chain.
-const DITHER_SEED: u64 = 0x2545_F491_4F6C_DD1D;
-/// Length of the bypass crossfade, seconds.
-pub const BYPASS_FADE_SECONDS: f32 = 0.01;
-
 /// Which part of the chain a call runs: all of it (the plugin), or one of the halves an
 /// offline render runs in separate passes ([`MasterChain::process_front`],
 /// [`MasterChain::process_back`]).
@@ -94,37 +86,6 @@ enum Stages {
     Front,
     /// Target gain to output: limiter, output gain, dither.
     Back,
-}
-
-/// Meter readings since the previous [`MasterChain::take_meters`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct MasterMeters {
-    /// Largest input sample (after the input gain), dBFS.
-    pub input_peak_db: f32,
-    /// Largest output sample, dBFS.
-    pub output_peak_db: f32,
-    /// Largest output true peak since the previous read, dBTP.
-    pub true_peak_db: f32,
-    /// Largest output true peak since the integration was last reset, dBTP.
-    pub max_true_peak_db: f32,
-    /// Momentary loudness (400 ms, updated every 10 ms), LUFS.
-    pub momentary_lufs: f32,
-    /// Largest momentary loudness since the integration was last reset, LUFS.
-    pub max_momentary_lufs: f32,
-    /// Short-term loudness (3 s, updated every 10 ms), LUFS.
-    pub shortterm_lufs: f32,
-    /// Largest short-term loudness since the integration was last reset, LUFS.
-    pub max_shortterm_lufs: f32,
-    /// Integrated loudness since the last reset, LUFS.
-    pub integrated_lufs: f32,
-    /// Loudness range since the last reset (EBU Tech 3342), LU.
-    pub loudness_range_lu: f32,
-    /// Peak to loudness ratio: maximum true peak minus integrated loudness, dB.
-    pub plr_db: f32,
-    /// Largest compressor gain reduction, dB (≥ 0).
-    pub compressor_reduction_db: f32,
-    /// Largest limiter gain reduction, dB (≥ 0).
-    pub limiter_reduction_db: f32,
 }
 
 /// The Stem Master's processing and meters.
@@ -146,13 +107,10 @@ pub struct MasterChain {
     /// `latency - limiter latency` frames (none at the largest lookahead).
     pad: Vec<[f32; 2]>,
     pad_pos: usize,
-    /// The dry input, delayed by the latency, for the bypass.
-    dry: Vec<Frame>,
-    dry_pos: usize,
-    /// Bypass crossfade position, 0 (processed) to `bypass_len` (dry), one step a sample.
-    bypass_pos: usize,
-    bypass_len: usize,
-    dither_state: u64,
+    /// The dry input, delayed by the latency, and the bypass crossfade.
+    bypass: BypassDelay,
+    /// The dither's noise.
+    dither: TpdfDither,
     /// Output loudness (`None` where the rate is outside what it supports).
     loudness: Option<LoudnessMeter>,
     /// Output band spectrum (the ERB bands the Strips publish), for the EQ view.
@@ -210,11 +168,8 @@ impl MasterChain {
             latency: max_latency,
             pad: vec![[0.0; 2]; max_latency],
             pad_pos: 0,
-            dry: vec![[0.0; 2]; max_latency + 1],
-            dry_pos: 0,
-            bypass_pos: 0,
-            bypass_len: ((BYPASS_FADE_SECONDS * sample_rate_hz) as usize).max(1),
-            dither_state: DITHER_SEED,
+            bypass: BypassDelay::new(sample_rate_hz, max_latency),
+            dither: TpdfDither::new(),
             loudness,
             spectrum: BandSpectrum::new(sample_rate_hz),
             learner,
@@ -237,23 +192,6 @@ impl MasterChain {
     /// Number of channels processed (1 or 2).
     pub fn num_channels(&self) -> usize {
         self.num_channels
-    }
-
-    /// Why the loudness meters (and learn) are off at this sample rate, if they are.
-    pub fn loudness_off_reason(&self) -> Option<String> {
-        self.loudness.is_none().then(|| {
-            format!(
-                "loudness meters off: {:.0} Hz is outside the {:.0} Hz to {:.0} kHz they measure",
-                self.sample_rate_hz,
-                LOUDNESS_MIN_RATE_HZ,
-                LOUDNESS_MAX_RATE_HZ / 1000.0
-            )
-        })
-    }
-
-    /// Whether the loudness meters run at this sample rate.
-    pub fn loudness_available(&self) -> bool {
-        self.loudness.is_some()
     }
 
     /// Delay of the audio through the chain, samples: the limiter's detector and its largest
@@ -321,11 +259,7 @@ impl MasterChain {
         self.ramp.snap();
         let v = self.ramp.current();
         self.gains_from = [v[INPUT], v[OUTPUT], v[TARGET_GAIN]];
-        self.bypass_pos = if self.target.bypass {
-            self.bypass_len
-        } else {
-            0
-        };
+        self.bypass.snap(self.target.bypass);
         self.apply_current();
     }
 
@@ -356,9 +290,8 @@ impl MasterChain {
         self.compressor.reset();
         self.limiter.reset();
         self.clear_pad();
-        self.dry.fill([0.0; 2]);
-        self.dry_pos = 0;
-        self.dither_state = DITHER_SEED;
+        self.bypass.clear();
+        self.dither.reset();
         if let Some(m) = self.loudness.as_mut() {
             m.reset();
         }
@@ -538,14 +471,12 @@ impl MasterChain {
             let mut out = [frames[i][0] as f32 * g, frames[i][1] as f32 * g];
             if let Some(lsb) = lsb {
                 for v in out.iter_mut().take(channels) {
-                    let tpdf = self.next_uniform() - self.next_uniform();
-                    *v = (round_half_even((*v + tpdf * lsb) as f64 / lsb as f64) * lsb as f64)
-                        as f32;
+                    *v = self.dither.apply(*v, lsb);
                 }
             }
             out = self.pad_delay(out);
             if stages == Stages::Whole {
-                out = self.bypass_crossfade(out, dry[i]);
+                out = self.bypass.crossfade(out, dry[i], self.target.bypass);
             }
             left[i] = finite_or_zero(out[0]);
             frames[i] = [out[0] as f64, out[1] as f64];
@@ -576,124 +507,6 @@ impl MasterChain {
                 .process_frames(frames, if stereo { 2 } else { 1 });
             let gr = self.compressor.take_max_gain_reduction_db();
             self.compressor_reduction_db = self.compressor_reduction_db.max(gr);
-        }
-    }
-
-    /// One output frame through the bypass: the sanitised `input`, delayed by the latency,
-    /// crossfaded in over [`BYPASS_FADE_SECONDS`] while the bypass is on.
-    fn bypass_crossfade(&mut self, out: [f32; 2], input: [f32; 2]) -> [f32; 2] {
-        let input = [input[0] as f64, input[1] as f64];
-        let delayed = delay_step(&mut self.dry[..self.latency], &mut self.dry_pos, input);
-        let bypass_to = if self.target.bypass {
-            self.bypass_len
-        } else {
-            0
-        };
-        if self.bypass_pos < bypass_to {
-            self.bypass_pos += 1;
-        } else if self.bypass_pos > bypass_to {
-            self.bypass_pos -= 1;
-        }
-        let delayed = [delayed[0] as f32, delayed[1] as f32];
-        if self.bypass_pos == self.bypass_len {
-            delayed
-        } else if self.bypass_pos > 0 {
-            let m = self.bypass_pos as f32 / self.bypass_len as f32;
-            [
-                out[0] + (delayed[0] - out[0]) * m,
-                out[1] + (delayed[1] - out[1]) * m,
-            ]
-        } else {
-            out
-        }
-    }
-
-    /// Uniform in [0, 1) from a xorshift64 generator (deterministic: renders repeat).
-    #[inline]
-    fn next_uniform(&mut self) -> f32 {
-        let mut s = self.dither_state;
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        self.dither_state = s;
-        (s >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    fn measure_output(&mut self, left: &[f32], right: Option<&[f32]>) {
-        let peak = crate::frames::peak_magnitude(left)
-            .max(right.map_or(0.0, crate::frames::peak_magnitude));
-        self.output_peak = self.output_peak.max(peak);
-        if self.output_meters {
-            if let Some(m) = self.loudness.as_mut() {
-                m.process(left, right);
-            }
-            self.spectrum.process(left, right);
-        }
-        if let Some(l) = self.learner.as_mut().filter(|l| l.is_active()) {
-            l.output(left, right);
-        }
-    }
-
-    /// Switches the output's loudness meters and band spectrum on (the default) or off. Off,
-    /// the audio and a learn pass are the same, and the loudness figures of
-    /// [`MasterChain::take_meters`] and the spectrum stand still: for offline rendering,
-    /// which measures the output elsewhere or not at all. Does not allocate.
-    pub fn set_output_meters(&mut self, on: bool) {
-        self.output_meters = on;
-    }
-
-    /// The output's band powers (dB, 400 ms smoothed) of the left (`ch` 0) or right channel.
-    pub fn band_db(&self, ch: usize) -> [f32; NUM_BANDS] {
-        self.spectrum.band_db(ch)
-    }
-
-    /// Number of 100 ms loudness blocks measured since the last reset (0 while the meters
-    /// are off): a caller logging loudness history compares it with what it saw last.
-    pub fn loudness_blocks(&self) -> u64 {
-        self.loudness.as_ref().map_or(0, |m| m.blocks_finished())
-    }
-
-    /// Momentary and short-term loudness now, LUFS (`-inf` while off or silent).
-    pub fn loudness_now(&self) -> (f32, f32) {
-        self.loudness
-            .as_ref()
-            .map_or((f32::NEG_INFINITY, f32::NEG_INFINITY), |m| {
-                (m.momentary_lufs(), m.shortterm_lufs())
-            })
-    }
-
-    /// Meter readings since the last call, then starts the peaks over. Reads the loudness
-    /// range's histogram: call at a display rate (a few tens of hertz). Does not allocate.
-    pub fn take_meters(&mut self) -> MasterMeters {
-        let off = f32::NEG_INFINITY;
-        let (momentary, max_momentary, shortterm, max_shortterm, integrated, range, true_peak) =
-            match self.loudness.as_mut() {
-                Some(m) => (
-                    m.momentary_lufs(),
-                    m.max_momentary_lufs(),
-                    m.shortterm_lufs(),
-                    m.max_shortterm_lufs(),
-                    m.integrated_lufs(),
-                    m.loudness_range_lu(),
-                    m.take_true_peak_db(),
-                ),
-                None => (off, off, off, off, off, 0.0, gain_to_db(self.output_peak)),
-            };
-        self.max_true_peak_db = self.max_true_peak_db.max(true_peak);
-        MasterMeters {
-            input_peak_db: gain_to_db(std::mem::take(&mut self.input_peak)),
-            output_peak_db: gain_to_db(std::mem::take(&mut self.output_peak)),
-            true_peak_db: true_peak,
-            max_true_peak_db: self.max_true_peak_db,
-            momentary_lufs: momentary,
-            max_momentary_lufs: max_momentary,
-            shortterm_lufs: shortterm,
-            max_shortterm_lufs: max_shortterm,
-            integrated_lufs: integrated,
-            loudness_range_lu: range,
-            plr_db: self.max_true_peak_db - integrated,
-            compressor_reduction_db: std::mem::take(&mut self.compressor_reduction_db),
-            limiter_reduction_db: std::mem::take(&mut self.limiter_reduction_db),
         }
     }
 }

@@ -5,7 +5,7 @@ use super::*;
 use crate::demo::{programme, Stereo};
 use crate::eq::FilterSlope;
 use crate::eq::Placement;
-use crate::loudness::db_to_gain;
+use crate::loudness::{db_to_gain, gain_to_db};
 use crate::truepeak::oversampled_peak;
 
 fn run(chain: &mut MasterChain, input: &Stereo, block: usize) -> Stereo {
