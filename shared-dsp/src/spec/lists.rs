@@ -12,7 +12,9 @@
 //! - `lens`: the field of the settings struct it feeds; its default is that field's value
 //!   in the struct's `Default`.
 //!
-//! Entries are in the plugins' parameter order, which hosts show and must not change.
+//! Entries are in the plugins' parameter order, which hosts show and must not change. The
+//! equaliser's sections, the same on both plugins, are declared once in
+//! `with_eq_sections!`, which the two plugins' lists pass their own entries through.
 
 use crate::master::{MasterSettings, TargetPreset};
 use crate::role::StemRole;
@@ -119,31 +121,15 @@ macro_rules! limiter_settings {
     } };
 }
 
-/// Everything a user sets on a Stem Strip.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct StripSetup {
-    /// The stem's role.
-    pub role: StemRole,
-    /// What the DSP runs.
-    pub settings: StripSettings,
-    /// The host's bypass.
-    pub bypass: bool,
-}
-
-/// The Stem Strip's settings ([`StripSetup`]).
+/// Hands `$cb` its arguments and a plugin's entries with the equaliser's sections between
+/// them, in the order both plugins show them: `{ before } ` high-pass, low shelf, bells 1
+/// to 3, `{ middle }`, high shelf, low-pass, `{ after }`. Both plugins' equalisers are the
+/// same sections of `settings.eq`, declared here once.
+#[doc(hidden)]
 #[macro_export]
-macro_rules! strip_settings {
-    ($($cb:ident)::+ ! { $($args:tt)* }) => { $($cb)::+ ! { $($args)* $crate::spec::StripSetup;
-        [id = "role"] role: Choice<$crate::role::StemRole>($crate::spec::Pick::new("Role", "role",
-            "What the stem is: sets its masking priorities and colour (a session file's role \
-             wins over --role and the guess from the file name)."))
-            => |s| &mut s.role,
-        [id = "trim"] trim: Float($crate::spec::Float::new("Trim", "trim", $crate::spec::Unit::Db,
-            $crate::spec::Range::Linear { min: -24.0, max: 24.0 }, "Gain before everything."))
-            => |s| &mut s.settings.trim_db,
-        [id = "inv"] invert: Switch($crate::spec::Switch::new("Polarity Invert", "polarity_invert",
-            "Inverts the input's polarity."))
-            => |s| &mut s.settings.invert_polarity,
+macro_rules! with_eq_sections {
+    ($($cb:ident)::+ ! { $($head:tt)* } { $($before:tt)* } { $($middle:tt)* } { $($after:tt)* }) => {
+        $($cb)::+ ! { $($head)* $($before)*
         [nested(id_prefix = "hp", group = "High-Pass")] high_pass: Group<$crate::spec::Pass>(
             $crate::spec::Group::new("HP", "high_pass"))
             => |s| &mut s.settings.eq.high_pass,
@@ -159,12 +145,44 @@ macro_rules! strip_settings {
         [nested(id_prefix = "b3", group = "Bell 3")] bell3: Group<$crate::spec::Band>(
             $crate::spec::Group::new("Bell 3", "bell_3"))
             => |s| &mut s.settings.eq.bells[2],
+        $($middle)*
         [nested(id_prefix = "hs", group = "High Shelf")] high_shelf: Group<$crate::spec::Band>(
             $crate::spec::Group::new("High Shelf", "high_shelf"))
             => |s| &mut s.settings.eq.high_shelf,
         [nested(id_prefix = "lp", group = "Low-Pass")] low_pass: Group<$crate::spec::Pass>(
             $crate::spec::Group::new("LP", "low_pass"))
             => |s| &mut s.settings.eq.low_pass,
+        $($after)*
+        }
+    };
+}
+
+/// Everything a user sets on a Stem Strip.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct StripSetup {
+    /// The stem's role.
+    pub role: StemRole,
+    /// What the DSP runs.
+    pub settings: StripSettings,
+    /// The host's bypass.
+    pub bypass: bool,
+}
+
+/// The Stem Strip's settings ([`StripSetup`]).
+#[macro_export]
+macro_rules! strip_settings {
+    ($($cb:ident)::+ ! { $($args:tt)* }) => { $crate::with_eq_sections! { $($cb)::+ ! { $($args)* $crate::spec::StripSetup; } {
+        [id = "role"] role: Choice<$crate::role::StemRole>($crate::spec::Pick::new("Role", "role",
+            "What the stem is: sets its masking priorities and colour (a session file's role \
+             wins over --role and the guess from the file name)."))
+            => |s| &mut s.role,
+        [id = "trim"] trim: Float($crate::spec::Float::new("Trim", "trim", $crate::spec::Unit::Db,
+            $crate::spec::Range::Linear { min: -24.0, max: 24.0 }, "Gain before everything."))
+            => |s| &mut s.settings.trim_db,
+        [id = "inv"] invert: Switch($crate::spec::Switch::new("Polarity Invert", "polarity_invert",
+            "Inverts the input's polarity."))
+            => |s| &mut s.settings.invert_polarity,
+    } {} {
         [nested(id_prefix = "c", group = "Compressor")] comp: Group<$crate::spec::Comp>(
             $crate::spec::Group::new("Comp", "compressor"))
             => |s| &mut s.settings.compressor,
@@ -178,7 +196,7 @@ macro_rules! strip_settings {
         [id = "byp"] bypass: Bypass($crate::spec::Switch::new("Bypass", "",
             "The host's bypass: the output crossfades to the input over 10 ms."))
             => |s| &mut s.bypass,
-    } };
+    } } };
 }
 
 /// A Stem Master's loudness target: a delivery standard's loudness and ceiling, or the
@@ -258,7 +276,7 @@ impl MasterSetup {
 /// The Stem Master's settings ([`MasterSetup`]).
 #[macro_export]
 macro_rules! master_settings {
-    ($($cb:ident)::+ ! { $($args:tt)* }) => { $($cb)::+ ! { $($args)* $crate::spec::MasterSetup;
+    ($($cb:ident)::+ ! { $($args:tt)* }) => { $crate::with_eq_sections! { $($cb)::+ ! { $($args)* $crate::spec::MasterSetup; } {
         [id = "in"] input: Float($crate::spec::Float::new("Input", "input", $crate::spec::Unit::Db,
             $crate::spec::Range::Linear { min: -24.0, max: 24.0 }, "Gain before everything."))
             => |s| &mut s.settings.input_db,
@@ -278,21 +296,7 @@ macro_rules! master_settings {
             "Measure the programme and set the gain that lands it on the target (in a session \
              file: learn in a first pass; on by default there)."))
             => |s| &mut s.learn,
-        [nested(id_prefix = "hp", group = "High-Pass")] high_pass: Group<$crate::spec::Pass>(
-            $crate::spec::Group::new("HP", "high_pass"))
-            => |s| &mut s.settings.eq.high_pass,
-        [nested(id_prefix = "ls", group = "Low Shelf")] low_shelf: Group<$crate::spec::Band>(
-            $crate::spec::Group::new("Low Shelf", "low_shelf"))
-            => |s| &mut s.settings.eq.low_shelf,
-        [nested(id_prefix = "b1", group = "Bell 1")] bell1: Group<$crate::spec::Band>(
-            $crate::spec::Group::new("Bell 1", "bell_1"))
-            => |s| &mut s.settings.eq.bells[0],
-        [nested(id_prefix = "b2", group = "Bell 2")] bell2: Group<$crate::spec::Band>(
-            $crate::spec::Group::new("Bell 2", "bell_2"))
-            => |s| &mut s.settings.eq.bells[1],
-        [nested(id_prefix = "b3", group = "Bell 3")] bell3: Group<$crate::spec::Band>(
-            $crate::spec::Group::new("Bell 3", "bell_3"))
-            => |s| &mut s.settings.eq.bells[2],
+    } {
         [id = "b1pl"] bell1_placement: Choice<$crate::eq::Placement>($crate::spec::Pick::new(
             "Bell 1 Placement", "bell_1.placement", "Where the bell acts: stereo, mid or side."))
             => |s| &mut s.settings.bell_placements[0],
@@ -302,12 +306,7 @@ macro_rules! master_settings {
         [id = "b3pl"] bell3_placement: Choice<$crate::eq::Placement>($crate::spec::Pick::new(
             "Bell 3 Placement", "bell_3.placement", "Where the bell acts: stereo, mid or side."))
             => |s| &mut s.settings.bell_placements[2],
-        [nested(id_prefix = "hs", group = "High Shelf")] high_shelf: Group<$crate::spec::Band>(
-            $crate::spec::Group::new("High Shelf", "high_shelf"))
-            => |s| &mut s.settings.eq.high_shelf,
-        [nested(id_prefix = "lp", group = "Low-Pass")] low_pass: Group<$crate::spec::Pass>(
-            $crate::spec::Group::new("LP", "low_pass"))
-            => |s| &mut s.settings.eq.low_pass,
+    } {
         [nested(id_prefix = "g", group = "Glue Compressor")] glue: Group<$crate::spec::Comp>(
             $crate::spec::Group::new("Glue", "glue"))
             => |s| &mut s.settings.compressor,
@@ -332,7 +331,7 @@ macro_rules! master_settings {
             $crate::spec::Range::Linear { min: -30.0, max: 30.0 },
             "The gain a learn pass chose, before the limiter (used with learn = false)."))
             => |s| &mut s.settings.target_gain_db,
-    } };
+    } } };
 }
 
 /// Marker of the high- and low-pass filters' list.
