@@ -7,9 +7,14 @@ Each scene is levelled first with the suite's own loudness meter: the reference 
 -18 LUFS, every other to its `levels_lu` relative to it; then run again 20 dB quieter
 (verdicts must not depend on the playback level).
 
-Usage: scripts/corpus/run.py CORPUS_DIR [STEMS_BINARY]   (default target/release/stems)
-Prints one line per scene and level, and every warning the engine gave; exits 1 when a
-verdict differs from the engineer's.
+Usage: scripts/corpus/run.py CORPUS_DIR [STEMS_BINARY] [--known FILE]
+(default binary target/release/stems). Prints one line per scene and level, and every
+warning the engine gave; exits 1 when a verdict differs from the engineer's.
+
+With `--known FILE` (scripts/corpus/known-disagreements.txt: one scene name a line, `#`
+comments), the scenes listed there are expected to differ, and the run fails when any other
+scene differs, or when a listed one agrees (then take it off the list): what CI runs, so no
+verdict that is right today goes wrong unnoticed.
 """
 
 import json
@@ -40,11 +45,19 @@ def level(stems, scene_dir, out_dir, offset_db):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
+    args = sys.argv[1:]
+    known = None
+    if "--known" in args:
+        i = args.index("--known")
+        with open(args[i + 1]) as f:
+            known = {l.split("#")[0].strip() for l in f} - {""}
+        del args[i:i + 2]
+    if len(args) not in (1, 2):
         sys.exit(__doc__)
-    corpus = sys.argv[1]
-    stems = sys.argv[2] if len(sys.argv) == 3 else "target/release/stems"
+    corpus = args[0]
+    stems = args[1] if len(args) == 2 else "target/release/stems"
     wrong = 0
+    unexpected = []
     for scene in sorted(os.listdir(corpus)):
         scene_dir = os.path.join(corpus, scene)
         if not os.path.isfile(os.path.join(scene_dir, "scene.json")):
@@ -61,6 +74,9 @@ def main():
                     for e in manifest["expect_warnings"] if e["either_way"]}
             ok = sorted({flip.get(g, g) for g in got}) == want
             wrong += not ok
+            if known is not None and ok == (scene in known):
+                unexpected.append(f"{scene} ({offset:+.0f} dB): "
+                                  + ("agrees now: take it off the list" if ok else "differs"))
             levels = ", ".join(f"{k} {v:.1f}" for k, v in sorted(lufs.items()))
             print(f"{'ok  ' if ok else 'WRONG'} {scene} ({offset:+.0f} dB; LUFS {levels}): "
                   f"expected {want or 'no warning'}, got {got or 'no warning'}")
@@ -70,7 +86,12 @@ def main():
                 print(f"      {w['text']} (short {w['short_db']:.1f} dB, "
                       f"{100 * w['masked_share']:.0f}%, {w['active_s']:.1f} s)")
     print(f"{wrong} verdicts differ from the engineer's")
-    sys.exit(1 if wrong else 0)
+    if known is None:
+        sys.exit(1 if wrong else 0)
+    for u in unexpected:
+        print(f"unexpected: {u}")
+    print(f"corpus: {len(unexpected)} unexpected against {len(known)} known disagreements")
+    sys.exit(1 if unexpected else 0)
 
 
 if __name__ == "__main__":
