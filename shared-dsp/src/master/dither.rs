@@ -5,7 +5,7 @@
 //! for bit and a reset chain equals a fresh one.
 
 /// Seed of the dither's noise.
-const SEED: u64 = 0x2545_F491_4F6C_DD1D;
+const DITHER_SEED: u64 = 0x2545_F491_4F6C_DD1D;
 
 /// `x` rounded to the nearest integer (ties to even) for |x| < 2^51: adding and taking away
 /// 1.5 x 2^52 leaves no fraction bits. `f32::round` is a libm call per sample on baseline
@@ -24,12 +24,12 @@ pub(super) struct TpdfDither {
 impl TpdfDither {
     /// The generator at its seed.
     pub(super) fn new() -> Self {
-        Self { state: SEED }
+        Self { state: DITHER_SEED }
     }
 
     /// Back to the seed.
     pub(super) fn reset(&mut self) {
-        self.state = SEED;
+        self.state = DITHER_SEED;
     }
 
     /// `x` with TPDF noise of ±1 `lsb` added, rounded to a multiple of `lsb`.
