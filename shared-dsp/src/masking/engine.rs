@@ -15,6 +15,15 @@ use super::rules::{CompiledRules, RoleRules};
 use super::{MaskingConfig, StemInput};
 
 const NB: usize = NUM_BANDS;
+/// A band of a stem sounds while its power is within this many dB of its recent peak; a
+/// stem is judged (masked or clear) in a band only while it sounds there, so its pauses and
+/// decays are neither masked time nor clear time.
+pub(crate) const ACTIVE_RANGE_DB: f32 = 10.0;
+/// How fast a band's recent peak falls, dB per second: slow enough to span a pause between
+/// phrases, fast enough that a part that settles quieter for good counts as sounding again
+/// within seconds.
+pub(crate) const PEAK_RELEASE_DB_PER_S: f32 = 3.0;
+
 /// Number of segments the sliding window is cut into.
 const SEGMENTS: usize = 10;
 const NO_SLOT: u16 = u16::MAX;
@@ -95,10 +104,16 @@ pub struct MaskingEngine {
     history_masked_s: Vec<[f32; NB]>,
     seg_masked_s: Vec<[f32; NB]>,
     seg_short_s: Vec<[f32; NB]>,
+    /// Seconds each band sounded (see [`ACTIVE_RANGE_DB`]), per segment.
+    seg_active_s: Vec<[f32; NB]>,
+    /// Per slot and band: the recent peak of the band power (louder channel), falling by
+    /// [`PEAK_RELEASE_DB_PER_S`]; a band sounds while within [`ACTIVE_RANGE_DB`] of it.
+    recent_peak: Vec<[f32; NB]>,
     /// Sums over the window's segments (kept running, recomputed when a segment ends).
     win_total_s: Vec<f32>,
     win_masked_s: Vec<[f32; NB]>,
     win_short_s: Vec<[f32; NB]>,
+    win_active_s: Vec<[f32; NB]>,
     /// Per slot and channel, smoothed over the stem's updates (time constant a quarter of
     /// the window): masking powers (the levels it masks others at), the threshold from
     /// every other stem and the critical-band energy. The fix is placed and checked on them.
@@ -174,9 +189,12 @@ impl MaskingEngine {
             history_masked_s: vec![[0.0; NB]; n],
             seg_masked_s: vec![[0.0; NB]; n * SEGMENTS],
             seg_short_s: vec![[0.0; NB]; n * SEGMENTS],
+            seg_active_s: vec![[0.0; NB]; n * SEGMENTS],
+            recent_peak: vec![[0.0; NB]; n],
             win_total_s: vec![0.0; n],
             win_masked_s: vec![[0.0; NB]; n],
             win_short_s: vec![[0.0; NB]; n],
+            win_active_s: vec![[0.0; NB]; n],
             slot_mask_power: vec![[[0.0; NB]; 2]; n],
             slot_threshold: vec![[[1.0; NB]; 2]; n],
             slot_energy: vec![[[0.0; NB]; 2]; n],
@@ -299,6 +317,9 @@ impl MaskingEngine {
         self.seg_total_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill(0.0);
         self.seg_masked_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
         self.seg_short_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
+        self.seg_active_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
+        self.recent_peak[s] = [0.0; NB];
+        self.win_active_s[s] = [0.0; NB];
         self.win_total_s[s] = 0.0;
         self.win_masked_s[s] = [0.0; NB];
         self.win_short_s[s] = [0.0; NB];

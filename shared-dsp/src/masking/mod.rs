@@ -80,9 +80,17 @@
 //!    when a masker gets louder: the deficit grows, the masker's shares grow on both ears
 //!    and every other masker's shrink (tested with proptest).
 //! 9. **Time**: a sliding window ([`MaskingConfig::window_s`] = 10 s, kept as 10 segments)
-//!    holds, per stem and band, the masked time and the integral of the deficit. The share
-//!    masked is masked time over `max(observed time, 2 s)`, so a new stem needs about a
-//!    second of evidence. Hysteresis: a band is flagged when the share reaches 50 % and
+//!    holds, per stem and band, the time the band sounded, the masked time and the integral
+//!    of the deficit. **A stem is judged only while it sounds**: a band sounds while its
+//!    power (the louder channel) is within 10 dB of its own recent peak, a peak that falls
+//!    by 3 dB/s (`ACTIVE_RANGE_DB`, `PEAK_RELEASE_DB_PER_S` in `engine.rs`), so a pause
+//!    between phrases or the decay of a note is neither masked time nor clear time; a band
+//!    counts as masked only while it sounds. The share masked is masked time over
+//!    `max(sounding time, 2 s)`, per band, so a new stem needs about a second of evidence
+//!    and silence added between a stem's phrases never raises its share (tested,
+//!    `tests/masking_activity.rs`). The band powers are smoothed over about 400 ms, so a
+//!    gap shorter than that still reads as sounding; judging moments on short frames
+//!    (tens of ms) needs finer band levels from the Strips than the link carries. Hysteresis: a band is flagged when the share reaches 50 % and
 //!    unflagged when it drops below 30 %. Per band the dominant masker is the one with the
 //!    largest exponentially smoothed attribution (time constant a quarter of the window),
 //!    and it changes only when another leads by 25 %. The history (how often each band was

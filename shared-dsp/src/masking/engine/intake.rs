@@ -21,6 +21,7 @@ impl MaskingEngine {
                 self.seg_total_s[at] = 0.0;
                 self.seg_masked_s[at] = [0.0; NB];
                 self.seg_short_s[at] = [0.0; NB];
+                self.seg_active_s[at] = [0.0; NB];
             }
         }
         if self.segment_elapsed_s >= seg_len {
@@ -33,14 +34,17 @@ impl MaskingEngine {
                 self.win_total_s[s] = self.seg_total_s[segs.clone()].iter().sum();
                 let mut masked = [0.0f32; NB];
                 let mut short = [0.0f32; NB];
+                let mut sounding = [0.0f32; NB];
                 for g in segs {
                     for q in 0..NB {
                         masked[q] += self.seg_masked_s[g][q];
                         short[q] += self.seg_short_s[g][q];
+                        sounding[q] += self.seg_active_s[g][q];
                     }
                 }
                 self.win_masked_s[s] = masked;
                 self.win_short_s[s] = short;
+                self.win_active_s[s] = sounding;
             }
         }
     }

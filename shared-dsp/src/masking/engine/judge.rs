@@ -4,7 +4,9 @@
 use crate::db::power_to_db;
 use crate::masking::model::FLOOR_DB;
 
-use super::{MaskingEngine, FLOOR_POWER, NB, NO_SLOT, SEGMENTS};
+use super::{
+    MaskingEngine, ACTIVE_RANGE_DB, FLOOR_POWER, NB, NO_SLOT, PEAK_RELEASE_DB_PER_S, SEGMENTS,
+};
 
 impl MaskingEngine {
     /// Spread thresholds (masking offset included) and critical-band energies per rank and
@@ -192,13 +194,25 @@ impl MaskingEngine {
             }
             // History, window shares, hysteresis.
             let seg = s * SEGMENTS + self.segment;
-            let denom_s = self.win_total_s[s].max(cfg.min_evidence_s);
+            let fall = crate::masking::model::db_to_power(-PEAK_RELEASE_DB_PER_S * dt);
+            let active_gain = crate::masking::model::db_to_power(-ACTIVE_RANGE_DB);
             for q in 0..NB {
                 let short = self.short_db[s][q];
                 self.short_ema[s][q] += alpha * (short - self.short_ema[s][q]);
-                // A band is masked when its deficit, weighted by its importance, reaches
-                // the threshold: an unimportant band must be far short to count.
-                if short * importance[q] >= cfg.masked_when_short_db && dt > 0.0 {
+                // The band sounds while near its own recent peak: only then is the stem
+                // judged there, masked or clear.
+                let peak = &mut self.recent_peak[s][q];
+                *peak = (*peak * fall).max(raw[q]);
+                let sounding = active && raw[q] > FLOOR_POWER && raw[q] >= *peak * active_gain;
+                if sounding && dt > 0.0 {
+                    self.seg_active_s[seg][q] += dt;
+                    self.win_active_s[s][q] += dt;
+                }
+                let denom_s = self.win_active_s[s][q].max(cfg.min_evidence_s);
+                // A band is masked when it sounds and its deficit, weighted by its
+                // importance, reaches the threshold: an unimportant band must be far short
+                // to count.
+                if sounding && short * importance[q] >= cfg.masked_when_short_db && dt > 0.0 {
                     self.seg_masked_s[seg][q] += dt;
                     self.seg_short_s[seg][q] += dt * short;
                     self.win_masked_s[s][q] += dt;
