@@ -99,6 +99,8 @@ pub struct MaskingEngine {
     masked_share: Vec<[f32; NB]>,
     mean_short_db: Vec<[f32; NB]>,
     flagged: Vec<[bool; NB]>,
+    /// Bands in a warning after the last update (the audibility rule's hysteresis).
+    warned: Vec<[bool; NB]>,
     dominant: Vec<[u16; NB]>,
     short_ema: Vec<[f32; NB]>,
     history_masked_s: Vec<[f32; NB]>,
@@ -184,6 +186,7 @@ impl MaskingEngine {
             masked_share: vec![[0.0; NB]; n],
             mean_short_db: vec![[0.0; NB]; n],
             flagged: vec![[false; NB]; n],
+            warned: vec![[false; NB]; n],
             dominant: vec![[NO_SLOT; NB]; n],
             short_ema: vec![[0.0; NB]; n],
             history_masked_s: vec![[0.0; NB]; n],
@@ -329,6 +332,7 @@ impl MaskingEngine {
         self.masked_share[s] = [0.0; NB];
         self.mean_short_db[s] = [0.0; NB];
         self.flagged[s] = [false; NB];
+        self.warned[s] = [false; NB];
         self.dominant[s] = [NO_SLOT; NB];
         self.short_ema[s] = [0.0; NB];
         self.history_masked_s[s] = [0.0; NB];

@@ -98,7 +98,16 @@
 //! 10. **Warnings**: adjacent flagged bands with the same dominant masker merge into one
 //!     range, also across a gap of one band where no warning is due (two ranges one band
 //!     apart are one finding to a user); the range's deficit and share are averaged over
-//!     its flagged bands only, not the gap. A stem is not warned about masking by a stem of higher priority in that band
+//!     its flagged bands only, not the gap. **A warning means a listener would notice**: a
+//!     range is warned about only when it takes at least 2 % of the stem's
+//!     importance-weighted audibility away, in the manner of the Speech Intelligibility
+//!     Index (ANSI S3.5-1997): each band's audibility falls by its mean deficit over the
+//!     SII's 30 dB range (at most all of it), weighted by the band's importance to the role
+//!     and divided by the importance of every band that matters to the stem; a warning
+//!     already up stays until its range takes less than 1 %, so it does not blink. One
+//!     low-importance band far short (a voice's lowest band under a ringing kick) or one
+//!     important band a few dB short (a quiet accompaniment's harmonic) raises nothing;
+//!     for roles without an importance table every band counts alike. A stem is not warned about masking by a stem of higher priority in that band
 //!     (by design the pad sits under the vocal). When both stems own the band (role rules),
 //!     the warning is a collision and is reported once per pair, in the direction with the
 //!     larger deficit.

@@ -10,6 +10,15 @@ use crate::masking::report::{
 
 use super::{MaskingEngine, NB, NO_SLOT};
 
+/// The dynamic range over which a band's audibility goes from none to full, dB: the
+/// Speech Intelligibility Index's 30 dB (ANSI S3.5-1997, band audibility `(SNR + 15) / 30`).
+const SII_RANGE_DB: f32 = 30.0;
+
+/// A range is warned about only when it takes at least this share of the stem's
+/// importance-weighted audibility away: 2 %, about what a listener begins to notice as a
+/// change in intelligibility (a 0.02 change of the SII).
+const MIN_AUDIBILITY_LOSS: f32 = 0.02;
+
 impl MaskingEngine {
     pub(super) fn build_warnings(&mut self) {
         self.warnings.clear();
@@ -27,6 +36,7 @@ impl MaskingEngine {
             while q < NB {
                 let masker = self.warn_masker(s, q);
                 if masker == NO_SLOT {
+                    self.warned[s][q] = false;
                     q += 1;
                     continue;
                 }
@@ -46,6 +56,21 @@ impl MaskingEngine {
                         break;
                     }
                 }
+                // A warning means a listener would notice: the range must take enough of
+                // the stem's importance-weighted audibility away (after the SII); half as
+                // much keeps a warning that is already up, so it does not blink.
+                let held = self.warned[s][first..=q].iter().any(|&w| w);
+                let min = if held {
+                    MIN_AUDIBILITY_LOSS * 0.5
+                } else {
+                    MIN_AUDIBILITY_LOSS
+                };
+                if self.audibility_loss(s, masker as usize, first, q) < min {
+                    self.warned[s][first..=q].fill(false);
+                    q += 1;
+                    continue;
+                }
+                self.warned[s][first..=q].fill(true);
                 let w = self.make_warning(s, masker as usize, first, q);
                 if self.warnings.len() < self.warnings.capacity() {
                     self.warnings.push(w);
@@ -82,6 +107,33 @@ impl MaskingEngine {
             idx += 1;
             keep[idx - 1]
         });
+    }
+
+    /// The share of `s`'s audibility that the range `first..=last` masked by `m` takes
+    /// away, in the manner of the Speech Intelligibility Index (ANSI S3.5-1997): each band's
+    /// audibility falls by its deficit over a 30 dB dynamic range (at most all of it), weighted
+    /// by the band's importance to the stem's role and divided by the importance of every
+    /// band that matters to the stem now. 1 is everything lost.
+    fn audibility_loss(&self, s: usize, m: usize, first: usize, last: usize) -> f32 {
+        let role = self.slot_role[s];
+        let mut total = 0.0f32;
+        for q in 0..NB {
+            if self.matters[s][q] {
+                total += self.compiled.terms(role, q).importance;
+            }
+        }
+        let mut loss = 0.0f32;
+        for q in first..=last {
+            if self.warn_masker(s, q) as usize == m {
+                let audibility = (self.mean_short_db[s][q] / SII_RANGE_DB).clamp(0.0, 1.0);
+                loss += self.compiled.terms(role, q).importance * audibility;
+            }
+        }
+        if total > 0.0 {
+            loss / total
+        } else {
+            0.0
+        }
     }
 
     /// The masker a warning for `s` in band `q` names, or `NO_SLOT` for no warning there.
@@ -384,6 +436,8 @@ mod tests {
         for &q in bands {
             e.flagged[s][q] = true;
             e.dominant[s][q] = m as u16;
+            // Far short, so that each range takes enough audibility to be warned about.
+            e.mean_short_db[s][q] = 30.0;
         }
     }
 
