@@ -104,7 +104,7 @@
 //!     Index (ANSI S3.5-1997): each band's audibility falls by its mean deficit over the
 //!     SII's 30 dB range (at most all of it), weighted by the band's importance to the role
 //!     and divided by the importance of every band that matters to the stem; a warning
-//!     already up stays until its range takes less than 1 %, so it does not blink. One
+//!     already up stays until its range takes less than 1.6 %, so it does not blink. One
 //!     low-importance band far short (a voice's lowest band under a ringing kick) or one
 //!     important band a few dB short (a quiet accompaniment's harmonic) raises nothing;
 //!     for roles without an importance table every band counts alike. A stem is not warned about masking by a stem of higher priority in that band

@@ -19,6 +19,10 @@ const SII_RANGE_DB: f32 = 30.0;
 /// change in intelligibility (a 0.02 change of the SII).
 const MIN_AUDIBILITY_LOSS: f32 = 0.02;
 
+/// A warning already up stays while its range takes this fraction of
+/// [`MIN_AUDIBILITY_LOSS`], so that it does not blink at the edge.
+const HOLD_FRACTION: f32 = 0.8;
+
 impl MaskingEngine {
     pub(super) fn build_warnings(&mut self) {
         self.warnings.clear();
@@ -57,11 +61,11 @@ impl MaskingEngine {
                     }
                 }
                 // A warning means a listener would notice: the range must take enough of
-                // the stem's importance-weighted audibility away (after the SII); half as
-                // much keeps a warning that is already up, so it does not blink.
+                // the stem's importance-weighted audibility away (after the SII); a little
+                // less keeps a warning that is already up, so it does not blink.
                 let held = self.warned[s][first..=q].iter().any(|&w| w);
                 let min = if held {
-                    MIN_AUDIBILITY_LOSS * 0.5
+                    MIN_AUDIBILITY_LOSS * HOLD_FRACTION
                 } else {
                     MIN_AUDIBILITY_LOSS
                 };
