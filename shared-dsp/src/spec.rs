@@ -239,24 +239,35 @@ impl<S> Setting<S> {
     }
 }
 
-impl<S: 'static> Setting<S> {
-    fn new(key: &str, name: &str, kind: Kind, doc: &'static str, get: Get<S>, set: Set<S>) -> Self {
+impl<S: Clone + 'static> Setting<S> {
+    /// The entry of a field of type `T`, reached through `lens`: `to` wraps its value,
+    /// `from` unwraps a value of its kind (others are ignored on set).
+    fn new<T: 'static>(
+        key: &str,
+        name: &str,
+        kind: Kind,
+        doc: &'static str,
+        lens: fn(&mut S) -> &mut T,
+        to: fn(&T) -> Value,
+        from: fn(Value) -> Option<T>,
+    ) -> Self {
         Self {
             key: key.to_owned(),
             name: name.to_owned(),
             kind,
             doc,
-            get,
-            set,
+            get: Box::new(move |s: &S| to(lens(&mut s.clone()))),
+            set: Box::new(move |s: &mut S, v| {
+                if let Some(x) = from(v) {
+                    *lens(s) = x;
+                }
+            }),
         }
     }
 
     /// The same setting inside a bigger struct `O`, reached through `lens`, with its key and
-    /// name under the group's.
-    fn nest<O: Clone + 'static>(self, group: Group, lens: fn(&mut O) -> &mut S) -> Setting<O>
-    where
-        S: Clone,
-    {
+    /// name under the group's (a setting without a session key stays without one).
+    fn nest<O: Clone + 'static>(self, group: Group, lens: fn(&mut O) -> &mut S) -> Setting<O> {
         let Setting {
             key,
             name,
@@ -266,7 +277,11 @@ impl<S: 'static> Setting<S> {
             set,
         } = self;
         Setting {
-            key: format!("{}.{key}", group.key),
+            key: if key.is_empty() {
+                key
+            } else {
+                format!("{}.{key}", group.key)
+            },
             name: format!("{} {name}", group.label),
             kind,
             doc,
@@ -281,33 +296,36 @@ pub fn switch_setting<S: Clone + 'static>(
     spec: Switch,
     lens: fn(&mut S) -> &mut bool,
 ) -> Setting<S> {
+    let from = |v| match v {
+        Value::Switch(b) => Some(b),
+        _ => None,
+    };
     Setting::new(
         spec.key,
         spec.name,
         Kind::Switch,
         spec.doc,
-        Box::new(move |s: &S| Value::Switch(*lens(&mut s.clone()))),
-        Box::new(move |s: &mut S, v| {
-            if let Value::Switch(b) = v {
-                *lens(s) = b;
-            }
-        }),
+        lens,
+        |b| Value::Switch(*b),
+        from,
     )
 }
 
 /// A number's entry of a table.
 pub fn float_setting<S: Clone + 'static>(spec: Float, lens: fn(&mut S) -> &mut f32) -> Setting<S> {
+    let from = |v| match v {
+        Value::Number(x) => Some(x),
+        _ => None,
+    };
+    let kind = Kind::Number(spec);
     Setting::new(
         spec.key,
         spec.name,
-        Kind::Number(spec),
+        kind,
         spec.doc,
-        Box::new(move |s: &S| Value::Number(*lens(&mut s.clone()))),
-        Box::new(move |s: &mut S, v| {
-            if let Value::Number(x) = v {
-                *lens(s) = x;
-            }
-        }),
+        lens,
+        |x| Value::Number(*x),
+        from,
     )
 }
 
@@ -316,22 +334,24 @@ pub fn choice_setting<S: Clone + 'static, C: Choice>(
     spec: Pick,
     lens: fn(&mut S) -> &mut C,
 ) -> Setting<S> {
+    let kind = Kind::Choice {
+        keys: C::KEYS,
+        names: C::NAMES,
+        numeric: C::NUMERIC,
+        parse: |t| C::parse(t).map(Choice::index),
+    };
+    let from = |v| match v {
+        Value::Choice(i) => Some(C::from_index(i)),
+        _ => None,
+    };
     Setting::new(
         spec.key,
         spec.name,
-        Kind::Choice {
-            keys: C::KEYS,
-            names: C::NAMES,
-            numeric: C::NUMERIC,
-            parse: |t| C::parse(t).map(Choice::index),
-        },
+        kind,
         spec.doc,
-        Box::new(move |s: &S| Value::Choice(lens(&mut s.clone()).index())),
-        Box::new(move |s: &mut S, v| {
-            if let Value::Choice(i) = v {
-                *lens(s) = C::from_index(i);
-            }
-        }),
+        lens,
+        |c| Value::Choice(c.index()),
+        from,
     )
 }
 
@@ -366,7 +386,7 @@ macro_rules! spec_table {
             fn table() -> Vec<$crate::spec::Setting<$settings>> {
                 let mut table = Vec::new();
                 $( $crate::spec_table!(@entry table, $settings, $kind $(<$t>)?, $spec, $lens); )*
-                table.retain(|s: &$crate::spec::Setting<$settings>| !s.key.is_empty() && !s.key.ends_with('.'));
+                table.retain(|s: &$crate::spec::Setting<$settings>| !s.key.is_empty());
                 table
             }
         }

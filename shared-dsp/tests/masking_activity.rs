@@ -8,26 +8,8 @@ use shared_dsp::bands::NUM_BANDS;
 use shared_dsp::masking::{MaskingEngine, StemInput};
 use shared_dsp::role::StemRole;
 
-const LEN: usize = 1 << 17;
 const VOCAL: u64 = 11;
 const PAD: u64 = 22;
-
-/// Vocal-like band-limited noise 1 to 4 kHz at -26 dBFS RMS.
-fn vocal_bands() -> [f32; NUM_BANDS] {
-    band_db(&band_noise(1000.0, 4000.0, LEN, 1, -26.0))
-}
-
-/// A pad from 200 Hz to 8 kHz whose spectral density is `above_db` over the vocal's.
-fn pad_bands(above_db: f32) -> [f32; NUM_BANDS] {
-    let widen_db = 10.0 * (7800.0f32 / 3000.0).log10();
-    band_db(&band_noise(
-        200.0,
-        8000.0,
-        LEN,
-        2,
-        -26.0 + above_db + widen_db,
-    ))
-}
 
 /// Runs `seconds` at 10 Hz; the vocal's bands at each step come from `vocal_at(step)`.
 fn run(
@@ -49,18 +31,7 @@ fn run(
 
 /// The vocal's largest masked share over its bands 1 to 4 kHz.
 fn vocal_share(engine: &MaskingEngine) -> f32 {
-    let report = engine.report();
-    let vocal = report
-        .stems
-        .iter()
-        .find(|s| s.id == VOCAL)
-        .expect("the vocal");
-    vocal
-        .bands
-        .iter()
-        .filter(|b| (1200.0..3500.0).contains(&b.center_hz))
-        .map(|b| b.masked_share)
-        .fold(0.0, f32::max)
+    max_masked_share(engine, VOCAL, 1200.0..3500.0)
 }
 
 /// Phrases of 1.6 s, each followed by 2.4 s of its decay 20 dB down: a pad 10 dB under

@@ -37,23 +37,6 @@ fn print_warnings(engine: &MaskingEngine) {
     }
 }
 
-/// Vocal-like band-limited noise 1 to 4 kHz at -26 dBFS RMS.
-fn vocal_bands() -> [f32; NUM_BANDS] {
-    band_db(&band_noise(1000.0, 4000.0, LEN, 1, -26.0))
-}
-
-/// A pad from 200 Hz to 8 kHz whose spectral density is `above_db` over the vocal's.
-fn pad_bands(above_db: f32) -> [f32; NUM_BANDS] {
-    let widen_db = 10.0 * (7800.0f32 / 3000.0).log10();
-    band_db(&band_noise(
-        200.0,
-        8000.0,
-        LEN,
-        2,
-        -26.0 + above_db + widen_db,
-    ))
-}
-
 fn find(ws: &[MaskingWarning], maskee: u64, masker: u64) -> Option<&MaskingWarning> {
     ws.iter()
         .find(|w| w.maskee_id == maskee && w.masker_id == masker)

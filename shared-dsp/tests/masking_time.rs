@@ -219,20 +219,7 @@ fn a_kick_between_its_hits_does_not_mask_a_voice_below_300_hz() {
     // their own): the time model is what clears them.
     let steady = run(&stems, Model::PowerOnly);
     print_warnings("power only", &steady);
-    let low_share = |engine: &MaskingEngine| {
-        let report = engine.report();
-        let voice = report
-            .stems
-            .iter()
-            .find(|s| s.id == VOICE)
-            .expect("the voice");
-        voice
-            .bands
-            .iter()
-            .filter(|b| b.center_hz < 300.0)
-            .map(|b| b.masked_share)
-            .fold(0.0f32, f32::max)
-    };
+    let low_share = |engine: &MaskingEngine| max_masked_share(engine, VOICE, 0.0..300.0);
     println!(
         "voice below 300 Hz masked: {:.2} (power only), {:.2} (time model)",
         low_share(&steady),

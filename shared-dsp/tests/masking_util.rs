@@ -5,7 +5,7 @@
 
 use realfft::RealFftPlanner;
 use shared_dsp::bands::{BandLayout, NUM_BANDS};
-use shared_dsp::masking::StemInput;
+use shared_dsp::masking::{MaskingEngine, StemInput};
 use shared_dsp::role::StemRole;
 use shared_dsp::snapshot::FLOOR_DB;
 
@@ -247,4 +247,34 @@ pub fn offset(x: [f32; NUM_BANDS], db: f32) -> [f32; NUM_BANDS] {
         }
     }
     out
+}
+
+/// Vocal-like band-limited noise 1 to 4 kHz at -26 dBFS RMS, as band powers.
+pub fn vocal_bands() -> [f32; NUM_BANDS] {
+    band_db(&band_noise(1000.0, 4000.0, 1 << 17, 1, -26.0))
+}
+
+/// A pad from 200 Hz to 8 kHz whose spectral density is `above_db` over that of
+/// [`vocal_bands`], as band powers.
+pub fn pad_bands(above_db: f32) -> [f32; NUM_BANDS] {
+    let widen_db = 10.0 * (7800.0f32 / 3000.0).log10();
+    band_db(&band_noise(
+        200.0,
+        8000.0,
+        1 << 17,
+        2,
+        -26.0 + above_db + widen_db,
+    ))
+}
+
+/// The largest masked share (of its sounding time) of the stem `id` over its bands whose
+/// centres lie in `hz`.
+pub fn max_masked_share(engine: &MaskingEngine, id: u64, hz: std::ops::Range<f32>) -> f32 {
+    let report = engine.report();
+    let stem = report.stems.iter().find(|s| s.id == id).expect("the stem");
+    stem.bands
+        .iter()
+        .filter(|b| hz.contains(&b.center_hz))
+        .map(|b| b.masked_share)
+        .fold(0.0, f32::max)
 }

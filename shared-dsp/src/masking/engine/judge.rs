@@ -2,7 +2,7 @@
 //! and hysteresis.
 
 use crate::db::power_to_db;
-use crate::masking::model::FLOOR_DB;
+use crate::masking::model::{db_to_power, FLOOR_DB};
 
 use super::{
     MaskingEngine, ACTIVE_RANGE_DB, FLOOR_POWER, NB, NO_SLOT, PEAK_RELEASE_DB_PER_S, SEGMENTS,
@@ -68,6 +68,10 @@ impl MaskingEngine {
         } else {
             0.0
         };
+        // How far each band's recent peak falls this update, and how far under it the band
+        // still sounds.
+        let fall = db_to_power(-PEAK_RELEASE_DB_PER_S * dt);
+        let active_gain = db_to_power(-ACTIVE_RANGE_DB);
         for r in 0..num {
             let s = self.rank_slot[r];
             let active = self.rank_active[r];
@@ -194,8 +198,6 @@ impl MaskingEngine {
             }
             // History, window shares, hysteresis.
             let seg = s * SEGMENTS + self.segment;
-            let fall = crate::masking::model::db_to_power(-PEAK_RELEASE_DB_PER_S * dt);
-            let active_gain = crate::masking::model::db_to_power(-ACTIVE_RANGE_DB);
             for q in 0..NB {
                 let short = self.short_db[s][q];
                 self.short_ema[s][q] += alpha * (short - self.short_ema[s][q]);
