@@ -203,6 +203,7 @@ fn status_lists_each_masters_stems_and_the_warnings_it_left() {
         amount_db: 4.0,
         share: 0.8,
         suggested_gain_db: -5.5,
+        ranges: [[0.0; 2]; 3],
     };
     let masking = Verdict {
         kind: VerdictKind::Masking,

@@ -11,6 +11,11 @@ Usage: scripts/corpus/run.py CORPUS_DIR [STEMS_BINARY] [--known FILE]
 (default binary target/release/stems). Prints one line per scene and level, and every
 warning the engine gave; exits 1 when a verdict differs from the engineer's.
 
+Every fix a warning suggests is then applied to the stem's audio (a cut or boost as the
+bell it names, with sox's `equalizer`, the same RBJ cookbook peaking filter as the Strip's
+bells; a lower level as a gain change) and the scene is analysed again: the warning must be
+gone, unless the fix itself says no move within reach clears it ("move one of the parts").
+
 With `--known FILE` (scripts/corpus/known-disagreements.txt: one scene name a line, `#`
 comments), the scenes listed there are expected to differ, and the run fails when any other
 scene differs, or when a listed one agrees (then take it off the list): what CI runs, so no
@@ -44,6 +49,34 @@ def level(stems, scene_dir, out_dir, offset_db):
     return manifest
 
 
+def apply_fixes(stems, folder, out_dir, warning):
+    """Copies the scene with the warning's fixes applied to the stems they name; returns the
+    scene folder, or None when the fix says nothing within reach clears it."""
+    if any(r["fix"]["action"] == "move" for r in warning["ranges"]):
+        return None
+    os.makedirs(out_dir, exist_ok=True)
+    effects = {}
+    for r in warning["ranges"]:
+        f = r["fix"]
+        if f["action"] in ("cut", "boost"):
+            effects.setdefault(f["stem"], []).append(
+                ["equalizer", f"{f['center_hz']:.2f}", f"{f['q']:.4f}q", f"{f['gain_db']:.2f}"])
+        else:  # lower: one level change covers every range; the largest one
+            effects.setdefault(f["stem"], []).append(["gain", f"{f['gain_db']:.2f}"])
+    for name in os.listdir(folder):
+        if not name.endswith(".wav"):
+            continue
+        stem = name[:-4]
+        chain = [x for e in effects.get(stem, []) for x in e]
+        if chain and chain.count("gain") > 1:
+            gains = [float(e[1]) for e in effects[stem] if e[0] == "gain"]
+            chain = [x for e in effects[stem] if e[0] != "gain" for x in e]
+            chain += ["gain", f"{min(gains):.2f}"]
+        subprocess.run(["sox", os.path.join(folder, name), os.path.join(out_dir, name)] + chain,
+                       check=True, stderr=subprocess.DEVNULL)
+    return out_dir
+
+
 def main():
     args = sys.argv[1:]
     known = None
@@ -58,6 +91,7 @@ def main():
     stems = args[1] if len(args) == 2 else "target/release/stems"
     wrong = 0
     unexpected = []
+    unfixed = []
     for scene in sorted(os.listdir(corpus)):
         scene_dir = os.path.join(corpus, scene)
         if not os.path.isfile(os.path.join(scene_dir, "scene.json")):
@@ -82,16 +116,31 @@ def main():
                   f"expected {want or 'no warning'}, got {got or 'no warning'}")
             if not ok:
                 print(f"      engineer: {manifest['why']}")
-            for w in doc["warnings"]:
+            for k, w in enumerate(doc["warnings"]):
                 print(f"      {w['text']} (short {w['short_db']:.1f} dB, "
                       f"{100 * w['masked_share']:.0f}%, {w['active_s']:.1f} s)")
+                fixed = apply_fixes(stems, out_dir,
+                                    os.path.join(corpus, "fixed", f"{scene}{int(offset)}-{k}"), w)
+                if fixed is None:
+                    print("      fix: reported as not enough (move one of the parts)")
+                    continue
+                again = analyze(stems, fixed)
+                left = [x for x in again["warnings"]
+                        if (x["maskee"], x["masker"]) == (w["maskee"], w["masker"])]
+                if left:
+                    unfixed.append(f"{scene} ({offset:+.0f} dB): {left[0]['text']}")
+                print(f"      fix applied to the audio: "
+                      f"{'STILL WARNED: ' + left[0]['text'] if left else 'the warning is gone'}")
     print(f"{wrong} verdicts differ from the engineer's")
+    for u in unfixed:
+        print(f"a fix did not clear its warning: {u}")
+    print(f"fixes: {len(unfixed)} applied to the audio left their warning up")
     if known is None:
-        sys.exit(1 if wrong else 0)
+        sys.exit(1 if wrong or unfixed else 0)
     for u in unexpected:
         print(f"unexpected: {u}")
     print(f"corpus: {len(unexpected)} unexpected against {len(known)} known disagreements")
-    sys.exit(1 if unexpected else 0)
+    sys.exit(1 if unexpected or unfixed else 0)
 
 
 if __name__ == "__main__":

@@ -92,11 +92,18 @@ fn the_pad_masks_the_lead_vocals_presence_range() {
         .find(|w| w.masker_id == id(DemoStem::Music) && w.lo_hz < 4000.0 && w.hi_hz > 1000.0)
         .expect("a warning: lead vocal masked by the pad, overlapping 1 to 4 kHz");
     assert_eq!(w.kind, WarningKind::Masking);
-    let fix_ok = match w.fix.action {
-        FixAction::Cut => w.fix.stem_id == id(DemoStem::Music),
-        FixAction::Boost => w.fix.stem_id == id(DemoStem::LeadVocal),
-    };
-    assert!(fix_ok && w.fix.gain_db != 0.0, "fix: {:?}", w.fix);
+    for r in w.ranges.as_slice() {
+        let f = r.fix;
+        let fix_ok = match f.action {
+            FixAction::Cut | FixAction::Lower => f.stem_id == id(DemoStem::Music),
+            FixAction::Boost => f.stem_id == id(DemoStem::LeadVocal),
+            FixAction::Move => true,
+        };
+        assert!(
+            fix_ok && (f.gain_db != 0.0 || f.action == FixAction::Move),
+            "fix: {f:?}"
+        );
+    }
 }
 
 #[test]

@@ -141,6 +141,8 @@ fn gain_requests_and_verdicts_reach_their_strip() {
         amount_db: 4.0,
         share: 0.6,
         suggested_gain_db: -2.0,
+        // Several ranges travel with the verdict.
+        ranges: [[1200.0, 2000.0], [2600.0, 3400.0], [0.0; 2]],
     };
     let many = [v; MAX_VERDICTS + 3];
     assert!(m.set_verdicts(vocal.instance_id(), &many));

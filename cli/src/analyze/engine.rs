@@ -10,7 +10,7 @@ use shared_dsp::crossstem::CrossStem;
 use shared_dsp::db::power_to_db;
 use shared_dsp::link::InstanceInfo;
 use shared_dsp::loudness::LoudnessMeter;
-use shared_dsp::masking::{MaskingWarning, WarningKind};
+use shared_dsp::masking::{FixAction, MaskingWarning, WarningKind};
 use shared_dsp::role::StemRole;
 use shared_dsp::snapshot::{StemName, StemSnapshot, TransportPosition, FLOOR_DB};
 use shared_dsp::strip::{Strip, StripSettings};
@@ -216,6 +216,26 @@ pub struct CrossFigures {
     pub seconds: f64,
 }
 
+/// How much a warning's fixes ask, to compare two moments of one warning: moving a part asks
+/// more than any level change, a level change more than any EQ move, a deeper or wider EQ
+/// move more than a shallower or narrower one.
+fn fix_demand(w: &MaskingWarning) -> f32 {
+    w.ranges
+        .as_slice()
+        .iter()
+        .map(|r| {
+            let f = r.fix;
+            match f.action {
+                FixAction::Move => 10_000.0,
+                FixAction::Lower => 1_000.0 + f.gain_db.abs(),
+                FixAction::Cut | FixAction::Boost => {
+                    f.gain_db.abs() * (f.hi_hz / f.lo_hz).log2().max(1.0)
+                }
+            }
+        })
+        .sum()
+}
+
 /// Feeds the stems' snapshots, update by update, to the cross-stem engines.
 pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigures {
     let n = stems.len();
@@ -241,7 +261,7 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
             gain_request_db: 0.0,
         })
         .collect();
-    let mut found: BTreeMap<(u64, u64, u8, u8), RunWarning> = BTreeMap::new();
+    let mut found: BTreeMap<(u64, u64), RunWarning> = BTreeMap::new();
     let mut masked_time = vec![0.0f64; n];
     let mut band_time = vec![[0.0f64; NUM_BANDS]; n];
     let timeline_every = (TIMELINE_SECONDS / UPDATE_SECONDS).round() as usize;
@@ -253,8 +273,7 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
         cross.update(t, &instances, 0);
         let masking = cross.masking();
         for w in masking.warnings() {
-            let key = (w.maskee_id, w.masker_id, w.first_band, w.last_band);
-            let weight = w.short_db * w.masked_share;
+            let key = (w.maskee_id, w.masker_id);
             let e = found.entry(key).or_insert_with(|| RunWarning {
                 warning: *w,
                 text: masking.describe(w),
@@ -262,7 +281,10 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
                 first_s: t,
             });
             e.active_s += UPDATE_SECONDS;
-            if weight > e.warning.short_db * e.warning.masked_share {
+            // The moment kept is the one whose fix asks most (a fix that clears the most
+            // demanding moment clears the others); among equal fixes, the worst masking.
+            let (now, kept) = (fix_demand(w), fix_demand(&e.warning));
+            if now > kept || (now == kept && w.audibility_loss > e.warning.audibility_loss) {
                 e.warning = *w;
                 e.text = masking.describe(w);
             }
@@ -274,8 +296,10 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
             let k = (w.maskee_id - 1) as usize;
             if k < n {
                 masked_now[k] = true;
-                for b in w.first_band..=w.last_band {
-                    band_time[k][b as usize] += UPDATE_SECONDS;
+                for r in w.ranges.as_slice() {
+                    for b in r.first_band..=r.last_band {
+                        band_time[k][b as usize] += UPDATE_SECONDS;
+                    }
                 }
             }
         }
@@ -304,32 +328,24 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
         out.masked_share[k] = (masked_time[k] / seconds.max(1e-9)) as f32;
     }
     let mut warnings: Vec<RunWarning> = found.into_values().collect();
-    // Overlapping ranges of the same pair are one finding: keep the one raised longest.
+    // One finding per pair and direction; a collision once per pair, whichever way round:
+    // the direction raised longest is kept.
     warnings.sort_by(|a, b| b.active_s.total_cmp(&a.active_s));
     let mut kept: Vec<RunWarning> = Vec::new();
     for w in warnings {
-        let overlaps = kept.iter().any(|k| {
-            k.warning.maskee_id == w.warning.maskee_id
-                && k.warning.masker_id == w.warning.masker_id
-                && k.warning.first_band <= w.warning.last_band
-                && w.warning.first_band <= k.warning.last_band
-        });
-        // Collisions are reported once per pair, whichever way round.
         let mirrored = w.warning.kind == WarningKind::Collision
             && kept.iter().any(|k| {
                 k.warning.kind == WarningKind::Collision
                     && k.warning.maskee_id == w.warning.masker_id
                     && k.warning.masker_id == w.warning.maskee_id
-                    && k.warning.first_band <= w.warning.last_band
-                    && w.warning.first_band <= k.warning.last_band
             });
         // Flickers shorter than a second are not findings.
-        if !overlaps && !mirrored && w.active_s >= 1.0 {
+        if !mirrored && w.active_s >= 1.0 {
             kept.push(w);
         }
     }
     kept.sort_by(|a, b| {
-        let score = |w: &RunWarning| w.warning.short_db * w.active_s as f32;
+        let score = |w: &RunWarning| w.warning.audibility_loss * w.active_s as f32;
         score(b).total_cmp(&score(a))
     });
     out.warnings = kept;

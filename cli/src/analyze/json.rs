@@ -82,10 +82,21 @@ pub struct WarningJson {
     pub hi_hz: f32,
     pub short_db: f32,
     pub masked_share: f32,
+    pub audibility_loss: f32,
     pub active_s: f64,
     pub first_s: f64,
-    pub fix: FixJson,
+    pub ranges: Vec<RangeWarningJson>,
     pub text: String,
+}
+
+#[derive(Serialize)]
+pub struct RangeWarningJson {
+    pub lo_hz: f32,
+    pub hi_hz: f32,
+    pub short_db: f32,
+    pub masked_share: f32,
+    pub audibility_loss: f32,
+    pub fix: FixJson,
 }
 
 #[derive(Serialize)]
@@ -95,6 +106,7 @@ pub struct FixJson {
     pub lo_hz: f32,
     pub hi_hz: f32,
     pub center_hz: f32,
+    pub q: f32,
     pub gain_db: f32,
 }
 
@@ -187,16 +199,30 @@ pub fn document(a: &Analysis) -> Document {
                 hi_hz: w.hi_hz,
                 short_db: w.short_db,
                 masked_share: w.masked_share,
+                audibility_loss: w.audibility_loss,
                 active_s: r.active_s,
                 first_s: r.first_s,
-                fix: FixJson {
-                    stem: name_of(a, w.fix.stem_id).to_owned(),
-                    action: w.fix.action,
-                    lo_hz: w.fix.lo_hz,
-                    hi_hz: w.fix.hi_hz,
-                    center_hz: w.fix.center_hz,
-                    gain_db: w.fix.gain_db,
-                },
+                ranges: w
+                    .ranges
+                    .as_slice()
+                    .iter()
+                    .map(|g| RangeWarningJson {
+                        lo_hz: g.lo_hz,
+                        hi_hz: g.hi_hz,
+                        short_db: g.short_db,
+                        masked_share: g.masked_share,
+                        audibility_loss: g.audibility_loss,
+                        fix: FixJson {
+                            stem: name_of(a, g.fix.stem_id).to_owned(),
+                            action: g.fix.action,
+                            lo_hz: g.fix.lo_hz,
+                            hi_hz: g.fix.hi_hz,
+                            center_hz: g.fix.center_hz,
+                            q: g.fix.q,
+                            gain_db: g.fix.gain_db,
+                        },
+                    })
+                    .collect(),
                 text: r.text.clone(),
             }
         })

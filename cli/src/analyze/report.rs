@@ -357,6 +357,21 @@ fn warnings(h: &mut String, a: &Analysis, colours: &[Rgb]) {
     let _ = writeln!(h, "</ol>");
 }
 
+/// A warning's ranges as text ("1.2–3.4 kHz and 6–8 kHz").
+fn bands(w: &shared_dsp::masking::MaskingWarning) -> String {
+    let list: Vec<String> = w
+        .ranges
+        .as_slice()
+        .iter()
+        .map(|r| shared_dsp::format::band(r.lo_hz, r.hi_hz))
+        .collect();
+    if list.is_empty() {
+        shared_dsp::format::band(w.lo_hz, w.hi_hz)
+    } else {
+        list.join(" and ")
+    }
+}
+
 fn warning(h: &mut String, a: &Analysis, colours: &[Rgb], w: &RunWarning) {
     let mw = &w.warning;
     let idx = |id: u64| (id as usize).wrapping_sub(1);
@@ -379,7 +394,7 @@ fn warning(h: &mut String, a: &Analysis, colours: &[Rgb], w: &RunWarning) {
         esc(&w.text),
         chip(a, colours, idx(mw.maskee_id)),
         chip(a, colours, idx(mw.masker_id)),
-        esc(&shared_dsp::format::band(mw.lo_hz, mw.hi_hz)),
+        esc(&bands(mw)),
         mw.short_db,
         mmss(w.active_s),
         mmss(total),

@@ -1,18 +1,19 @@
 //! Turning warnings and drift into each Strip's verdicts, and deciding when to write them.
 //!
-//! A masking warning becomes two verdicts: [`VerdictKind::MaskedBy`] on the maskee and
-//! [`VerdictKind::Masking`] on the masker, both with the range, the deficit and the share of
-//! the window (the masker's verdict carries the range of its own bands the fix cuts, which
-//! can differ from the masked range: masking spreads). The suggested gain follows the
-//! warning's fix: a cut on the masker is shown on both (on the maskee as "try -x dB on
-//! <masker>"); a boost of the maskee is shown on the maskee only (positive). Drift beyond the tolerance against the reference
+//! A masking warning (one per pair and direction) becomes two verdicts:
+//! [`VerdictKind::MaskedBy`] on the maskee and [`VerdictKind::Masking`] on the masker, both
+//! with the warning's ranges, the deficit and the share of the time (the masker's verdict
+//! carries the ranges of its own bands the fixes cut, which can differ from the masked
+//! ranges: masking spreads). The suggested gain follows the fixes: the deepest cut or level
+//! change on the masker is shown on both (on the maskee as "try -x dB on <masker>"); a
+//! boost of the maskee is shown on the maskee only (positive). Drift beyond the tolerance against the reference
 //! balance becomes [`VerdictKind::TooLoud`] or [`VerdictKind::TooQuiet`] with the opposite
 //! gain as the suggestion. A Strip's list holds its worst findings first, at most
 //! [`MAX_VERDICTS`](crate::link::MAX_VERDICTS).
 
 use crate::balance::BalanceEngine;
-use crate::link::{Verdict, VerdictKind, MAX_VERDICTS};
-use crate::masking::{FixAction, MaskingEngine};
+use crate::link::{Verdict, VerdictKind, MAX_VERDICTS, MAX_VERDICT_RANGES};
+use crate::masking::{FixAction, MaskedRange, MaskingEngine};
 use crate::role::StemRole;
 use crate::snapshot::StemName;
 
@@ -70,9 +71,24 @@ impl VerdictBook {
         // (verdict, weight for ordering) per Strip.
         let mut found: Vec<(u64, Verdict, f32)> = Vec::new();
         for w in masking.warnings() {
-            let weight = w.short_db * w.masked_share;
-            let cut_on_masker = w.fix.action == FixAction::Cut && w.fix.stem_id == w.masker_id;
-            let boost_maskee = w.fix.action == FixAction::Boost && w.fix.stem_id == w.maskee_id;
+            let weight = w.audibility_loss * 100.0;
+            let ranges = w.ranges.as_slice();
+            // The deepest move on the masker (a cut, or a lower level) and the largest boost
+            // of the maskee among the ranges' fixes.
+            let on_masker = |r: &&MaskedRange| {
+                matches!(r.fix.action, FixAction::Cut | FixAction::Lower)
+                    && r.fix.stem_id == w.masker_id
+            };
+            let masker_gain = ranges
+                .iter()
+                .filter(on_masker)
+                .map(|r| r.fix.gain_db)
+                .fold(0.0f32, f32::min);
+            let maskee_boost = ranges
+                .iter()
+                .filter(|r| r.fix.action == FixAction::Boost && r.fix.stem_id == w.maskee_id)
+                .map(|r| r.fix.gain_db)
+                .fold(0.0f32, f32::max);
             let (masker_name, masker_role) =
                 name_of(w.masker_id).unwrap_or((StemName::default(), w.masker_role));
             let (maskee_name, maskee_role) =
@@ -82,6 +98,7 @@ impl VerdictBook {
                 high_hz: w.hi_hz,
                 amount_db: w.short_db,
                 share: w.masked_share,
+                ranges: listed(ranges.iter().map(|r| (r.lo_hz, r.hi_hz))),
                 ..Verdict::default()
             };
             found.push((
@@ -91,15 +108,31 @@ impl VerdictBook {
                     other_role: masker_role,
                     other_instance: w.masker_id,
                     other_name: masker_name,
-                    suggested_gain_db: if cut_on_masker || boost_maskee {
-                        w.fix.gain_db
+                    suggested_gain_db: if masker_gain < 0.0 {
+                        masker_gain
                     } else {
-                        0.0
+                        maskee_boost
                     },
                     ..base
                 },
                 weight,
             ));
+            // The masker is told where to cut: its own bands that cause the masking.
+            let cuts: Vec<(f32, f32)> = ranges
+                .iter()
+                .filter(|r| r.fix.action == FixAction::Cut && r.fix.stem_id == w.masker_id)
+                .map(|r| (r.fix.lo_hz, r.fix.hi_hz))
+                .collect();
+            let masker_view = if cuts.len() == ranges.len() {
+                Verdict {
+                    low_hz: cuts.iter().map(|c| c.0).fold(f32::MAX, f32::min),
+                    high_hz: cuts.iter().map(|c| c.1).fold(0.0, f32::max),
+                    ranges: listed(cuts.iter().copied()),
+                    ..base
+                }
+            } else {
+                base
+            };
             found.push((
                 w.masker_id,
                 Verdict {
@@ -107,11 +140,8 @@ impl VerdictBook {
                     other_role: maskee_role,
                     other_instance: w.maskee_id,
                     other_name: maskee_name,
-                    suggested_gain_db: if cut_on_masker { w.fix.gain_db } else { 0.0 },
-                    // The masker is told where to cut: its own bands that cause the masking.
-                    low_hz: if cut_on_masker { w.fix.lo_hz } else { w.lo_hz },
-                    high_hz: if cut_on_masker { w.fix.hi_hz } else { w.hi_hz },
-                    ..base
+                    suggested_gain_db: masker_gain,
+                    ..masker_view
                 },
                 weight,
             ));
@@ -173,6 +203,28 @@ impl VerdictBook {
             .find(|e| e.id == id)
             .map_or(&[], |e| e.current.as_slice())
     }
+}
+
+/// The ranges a verdict lists: none for a single range (the verdict's own band says it),
+/// else each, merged where they overlap (two cuts may share bands), at most
+/// [`MAX_VERDICT_RANGES`].
+fn listed(ranges: impl Iterator<Item = (f32, f32)>) -> [[f32; 2]; MAX_VERDICT_RANGES] {
+    let mut v: Vec<(f32, f32)> = ranges.collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f32, f32)> = Vec::new();
+    for (lo, hi) in v {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    let mut out = [[0.0; 2]; MAX_VERDICT_RANGES];
+    if merged.len() > 1 {
+        for (o, (lo, hi)) in out.iter_mut().zip(merged) {
+            *o = [lo, hi];
+        }
+    }
+    out
 }
 
 /// Whether two lists report the same findings (kinds, other stems and ranges), whatever

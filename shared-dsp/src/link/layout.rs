@@ -88,6 +88,7 @@ const _: () = {
             && HEADER_SIZE.is_multiple_of(64)
     );
     assert!(S_RECORD + RECORD_WORDS * 4 <= S_VERDICTS);
+    assert!(VD_RANGES + 2 * super::MAX_VERDICT_RANGES <= VERDICT_STRIDE_WORDS);
     assert!(S_VERDICTS + V_WORDS + VERDICT_AREA_WORDS * 4 <= SLOT_SIZE);
     assert!(M_RECORD + MASTER_RECORD_WORDS * 4 <= MASTER_SLOT_SIZE);
     assert!(SEGMENT_SIZE.is_multiple_of(8));
@@ -201,6 +202,7 @@ const VD_HIGH: usize = VD_LOW + 1;
 const VD_AMOUNT: usize = VD_LOW + 2;
 const VD_SHARE: usize = VD_LOW + 3;
 const VD_SUGGEST: usize = VD_LOW + 4;
+const VD_RANGES: usize = VD_LOW + 5; // 2 * MAX_VERDICT_RANGES words
 
 pub(crate) fn split_u64(v: u64) -> [u32; 2] {
     [v as u32, (v >> 32) as u32]
@@ -332,6 +334,10 @@ pub(crate) fn encode_verdict(v: &Verdict, w: &mut [u32]) {
     w[VD_AMOUNT] = v.amount_db.to_bits();
     w[VD_SHARE] = v.share.to_bits();
     w[VD_SUGGEST] = v.suggested_gain_db.to_bits();
+    for (i, r) in v.ranges.iter().enumerate() {
+        w[VD_RANGES + 2 * i] = r[0].to_bits();
+        w[VD_RANGES + 2 * i + 1] = r[1].to_bits();
+    }
 }
 
 /// Decodes and validates one verdict: `None` when its kind is unknown or a frequency is not
@@ -354,6 +360,15 @@ pub(crate) fn decode_verdict(w: &[u32]) -> Option<Verdict> {
         amount_db: clamp_finite(f(w[VD_AMOUNT]), -200.0, 200.0, 0.0),
         share: clamp_finite(f(w[VD_SHARE]), 0.0, 1.0, 0.0),
         suggested_gain_db: clamp_finite(f(w[VD_SUGGEST]), -24.0, 24.0, 0.0),
+        // A range that is not finite, positive and ordered is dropped (read as unused).
+        ranges: std::array::from_fn(|i| {
+            let (lo, hi) = (f(w[VD_RANGES + 2 * i]), f(w[VD_RANGES + 2 * i + 1]));
+            if band_ok(lo) && band_ok(hi) && lo < hi {
+                [lo, hi]
+            } else {
+                [0.0, 0.0]
+            }
+        }),
     })
 }
 

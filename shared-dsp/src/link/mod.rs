@@ -232,6 +232,22 @@ pub struct Verdict {
     /// Suggested gain change, dB (±24): on this stem for `TooLoud`/`TooQuiet`/`Masking`; for
     /// `MaskedBy`, a cut (negative) is on the other stem and a boost (positive) on this one.
     pub suggested_gain_db: f32,
+    /// The ranges of the finding, lowest first, `[low, high]` Hz each, when it has more
+    /// than one (`low_hz..high_hz` then spans them all); unused entries are `[0, 0]`.
+    pub ranges: [[f32; 2]; MAX_VERDICT_RANGES],
+}
+
+/// Most ranges a [`Verdict`] lists (as a masking warning does, one per pair and direction).
+pub const MAX_VERDICT_RANGES: usize = 3;
+
+impl Verdict {
+    /// The ranges in use (empty when the finding has one range, `low_hz..high_hz`).
+    pub fn ranges(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
+        self.ranges
+            .iter()
+            .filter(|r| r[1] > 0.0)
+            .map(|r| (r[0], r[1]))
+    }
 }
 
 /// A fixed-capacity list of verdicts (no allocation): what [`LinkWriter::verdicts`] fills.

@@ -13,7 +13,15 @@ impl std::fmt::Display for Verdict {
         } else {
             v.other_name.as_str().to_owned()
         };
-        let band = format::band(v.low_hz, v.high_hz);
+        // A finding with several ranges lists them all.
+        let band = if v.ranges().count() > 1 {
+            v.ranges()
+                .map(|(lo, hi)| format::band(lo, hi))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        } else {
+            format::band(v.low_hz, v.high_hz)
+        };
         let band = if band.is_empty() {
             band
         } else {
@@ -73,6 +81,15 @@ mod tests {
         assert_eq!(
             v.to_string(),
             "Masked by Gtr L 1.2–3.4 kHz, 4 dB (60% of the time; try -2.0 dB on Gtr L)"
+        );
+        // A finding in several ranges lists each.
+        let v = Verdict {
+            ranges: [[1200.0, 2000.0], [2600.0, 3400.0], [0.0; 2]],
+            ..v
+        };
+        assert_eq!(
+            v.to_string(),
+            "Masked by Gtr L 1.2–2.0 kHz and 2.6–3.4 kHz, 4 dB (60% of the time; try -2.0 dB on Gtr L)"
         );
         let v = Verdict {
             kind: VerdictKind::TooLoud,

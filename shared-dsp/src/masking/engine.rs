@@ -1,6 +1,9 @@
 //! The masking engine: struct-of-arrays state sized at set-up, updated without allocation.
 
 mod fix;
+pub use fix::{
+    bell_power_gain, bell_q, MAX_BELL_OCTAVES, MAX_LOWER_DB, MAX_WIDE_CUT_DB, WIDE_OCTAVES,
+};
 mod intake;
 mod judge;
 mod warnings;
@@ -23,6 +26,34 @@ pub(crate) const ACTIVE_RANGE_DB: f32 = 10.0;
 /// phrases, fast enough that a part that settles quieter for good counts as sounding again
 /// within seconds.
 pub(crate) const PEAK_RELEASE_DB_PER_S: f32 = 3.0;
+
+/// Bins of the deficit histogram kept per stem and band: bin 0 holds the clear moments, bin
+/// `k` in 1..16 deficits from `2(k-1)` to `2k` dB, bin 16 deficits of 30 dB and more. A fix
+/// is checked on it (see `fix.rs`): how much masked time and deficit a move of `x` dB
+/// leaves, moment by moment, not only on the mean.
+pub(crate) const DEFICIT_BINS: usize = 17;
+/// Width of a deficit bin, dB.
+pub(crate) const DEFICIT_BIN_DB: f32 = 2.0;
+
+/// The histogram bin of a deficit (dB, 0 or more).
+#[inline]
+pub(crate) fn deficit_bin(short_db: f32) -> usize {
+    if short_db > 0.0 {
+        (1 + (short_db / DEFICIT_BIN_DB) as usize).min(DEFICIT_BINS - 1)
+    } else {
+        0
+    }
+}
+
+/// The deficit a bin stands for, dB (its middle; the last bin 33 dB).
+#[inline]
+pub(crate) fn deficit_of_bin(bin: usize) -> f32 {
+    if bin == 0 {
+        0.0
+    } else {
+        (bin as f32 - 0.5) * DEFICIT_BIN_DB
+    }
+}
 
 /// Number of segments the sliding window is cut into.
 const SEGMENTS: usize = 10;
@@ -108,6 +139,10 @@ pub struct MaskingEngine {
     seg_short_s: Vec<[f32; NB]>,
     /// Seconds each band sounded (see [`ACTIVE_RANGE_DB`]), per segment.
     seg_active_s: Vec<[f32; NB]>,
+    /// Seconds each band sounded at each deficit ([`DEFICIT_BINS`]), per segment, and over
+    /// the window.
+    seg_hist_s: Vec<[[f32; DEFICIT_BINS]; NB]>,
+    win_hist_s: Vec<[[f32; DEFICIT_BINS]; NB]>,
     /// Per slot and band: the recent peak of the band power (louder channel), falling by
     /// [`PEAK_RELEASE_DB_PER_S`]; a band sounds while within [`ACTIVE_RANGE_DB`] of it.
     recent_peak: Vec<[f32; NB]>,
@@ -193,6 +228,8 @@ impl MaskingEngine {
             seg_masked_s: vec![[0.0; NB]; n * SEGMENTS],
             seg_short_s: vec![[0.0; NB]; n * SEGMENTS],
             seg_active_s: vec![[0.0; NB]; n * SEGMENTS],
+            seg_hist_s: vec![[[0.0; DEFICIT_BINS]; NB]; n * SEGMENTS],
+            win_hist_s: vec![[[0.0; DEFICIT_BINS]; NB]; n],
             recent_peak: vec![[0.0; NB]; n],
             win_total_s: vec![0.0; n],
             win_masked_s: vec![[0.0; NB]; n],
@@ -321,6 +358,8 @@ impl MaskingEngine {
         self.seg_masked_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
         self.seg_short_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
         self.seg_active_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([0.0; NB]);
+        self.seg_hist_s[s * SEGMENTS..(s + 1) * SEGMENTS].fill([[0.0; DEFICIT_BINS]; NB]);
+        self.win_hist_s[s] = [[0.0; DEFICIT_BINS]; NB];
         self.recent_peak[s] = [0.0; NB];
         self.win_active_s[s] = [0.0; NB];
         self.win_total_s[s] = 0.0;

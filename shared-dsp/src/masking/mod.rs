@@ -162,11 +162,14 @@ use crate::bands::NUM_BANDS;
 use crate::role::StemRole;
 use crate::snapshot::StemSnapshot;
 
-pub use engine::{MaskingEngine, StemView};
+pub use engine::{
+    bell_power_gain, bell_q, MaskingEngine, StemView, MAX_BELL_OCTAVES, MAX_LOWER_DB,
+    MAX_WIDE_CUT_DB, WIDE_OCTAVES,
+};
 pub use importance::{ImportancePoint, RoleImportance};
 pub use report::{
-    BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport, SuggestedFix,
-    WarningKind, WarningReport,
+    BandReport, FixAction, MaskedRange, MaskingReport, MaskingWarning, Ranges, SeverityEntry,
+    StemReport, SuggestedFix, WarningKind, WarningReport, MAX_RANGES,
 };
 pub use rules::{BandRule, RoleDefaults, RoleRules};
 

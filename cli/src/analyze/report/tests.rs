@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use shared_dsp::bands::NUM_BANDS;
-use shared_dsp::masking::{FixAction, MaskingWarning, SuggestedFix, WarningKind};
+use shared_dsp::masking::{MaskingWarning, WarningKind};
 use shared_dsp::role::StemRole;
 use shared_dsp::snapshot::FLOOR_DB;
 
@@ -73,14 +73,7 @@ fn warning(maskee: usize, masker: usize, text: &str) -> RunWarning {
             short_db: 12.5,
             masked_share: 0.8,
             window_s: 10.0,
-            fix: SuggestedFix {
-                stem_id: masker as u64 + 1,
-                action: FixAction::Cut,
-                lo_hz: 1326.0,
-                hi_hz: 2724.0,
-                center_hz: 1900.0,
-                gain_db: -9.0,
-            },
+            ..MaskingWarning::default()
         },
         text: text.to_owned(),
         active_s: 20.0,

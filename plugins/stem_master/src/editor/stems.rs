@@ -68,13 +68,19 @@ impl WarningKey {
 pub(super) struct Focus {
     maskee_id: u64,
     masker_id: u64,
-    lo_hz: f32,
-    hi_hz: f32,
+    /// The warning's ranges, `[lo_hz, hi_hz]` each, the first `count` in use.
+    ranges: [[f32; 2]; shared_dsp::masking::MAX_RANGES],
+    count: usize,
 }
 
 impl Focus {
     fn involves(&self, id: u64) -> bool {
         id == self.maskee_id || id == self.masker_id
+    }
+
+    /// The ranges to shade, `(lo_hz, hi_hz)` each.
+    fn ranges(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
+        self.ranges[..self.count].iter().map(|r| (r[0], r[1]))
     }
 }
 
@@ -154,12 +160,23 @@ impl StemsTab {
             .iter()
             .find(|w| WarningKey::of(&w.warning) == key);
         match found {
-            Some(w) => Some(Focus {
-                maskee_id: w.warning.maskee_id,
-                masker_id: w.warning.masker_id,
-                lo_hz: w.warning.lo_hz,
-                hi_hz: w.warning.hi_hz,
-            }),
+            Some(w) => {
+                let mut focus = Focus {
+                    maskee_id: w.warning.maskee_id,
+                    masker_id: w.warning.masker_id,
+                    ranges: [[0.0; 2]; shared_dsp::masking::MAX_RANGES],
+                    count: 0,
+                };
+                for r in w.warning.ranges.as_slice() {
+                    focus.ranges[focus.count] = [r.lo_hz, r.hi_hz];
+                    focus.count += 1;
+                }
+                if focus.count == 0 {
+                    focus.ranges[0] = [w.warning.lo_hz, w.warning.hi_hz];
+                    focus.count = 1;
+                }
+                Some(focus)
+            }
             None => {
                 self.selected = None;
                 None
@@ -392,7 +409,7 @@ fn empty(ui: &mut Ui, cross: &CrossStemView, group: &str) {
 mod tests {
     use super::*;
     use shared_dsp::bands::NUM_BANDS;
-    use shared_dsp::masking::{FixAction, MaskingReport, RoleRules, SuggestedFix, WarningReport};
+    use shared_dsp::masking::{MaskingReport, RoleRules, WarningReport};
     use shared_dsp::role::StemRole;
 
     fn row(id: u64, name: &str, role: StemRole) -> StemRow {
@@ -430,14 +447,7 @@ mod tests {
                 short_db: 4.0,
                 masked_share: 0.6,
                 window_s: 10.0,
-                fix: SuggestedFix {
-                    stem_id: masker_id,
-                    action: FixAction::Cut,
-                    lo_hz: 100.0,
-                    hi_hz: 200.0,
-                    center_hz: 141.0,
-                    gain_db: -4.0,
-                },
+                ..MaskingWarning::default()
             },
             text: String::new(),
         }

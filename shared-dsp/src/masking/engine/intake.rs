@@ -4,7 +4,7 @@ use crate::masking::model::db_to_power;
 use crate::masking::StemInput;
 use crate::snapshot::{StemName, CEIL_DB, FLOOR_DB};
 
-use super::{select_lowest_ids, MaskingEngine, FLOOR_POWER, NB, SEGMENTS};
+use super::{select_lowest_ids, MaskingEngine, DEFICIT_BINS, FLOOR_POWER, NB, SEGMENTS};
 
 impl MaskingEngine {
     /// Moves the sliding window on by `dt`, clearing segments that fall out of it.
@@ -22,6 +22,7 @@ impl MaskingEngine {
                 self.seg_masked_s[at] = [0.0; NB];
                 self.seg_short_s[at] = [0.0; NB];
                 self.seg_active_s[at] = [0.0; NB];
+                self.seg_hist_s[at] = [[0.0; DEFICIT_BINS]; NB];
             }
         }
         if self.segment_elapsed_s >= seg_len {
@@ -35,13 +36,18 @@ impl MaskingEngine {
                 let mut masked = [0.0f32; NB];
                 let mut short = [0.0f32; NB];
                 let mut sounding = [0.0f32; NB];
+                let mut hist = [[0.0f32; DEFICIT_BINS]; NB];
                 for g in segs {
                     for q in 0..NB {
                         masked[q] += self.seg_masked_s[g][q];
                         short[q] += self.seg_short_s[g][q];
                         sounding[q] += self.seg_active_s[g][q];
+                        for (h, x) in hist[q].iter_mut().zip(self.seg_hist_s[g][q]) {
+                            *h += x;
+                        }
                     }
                 }
+                self.win_hist_s[s] = hist;
                 self.win_masked_s[s] = masked;
                 self.win_short_s[s] = short;
                 self.win_active_s[s] = sounding;

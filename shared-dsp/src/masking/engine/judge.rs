@@ -5,7 +5,8 @@ use crate::db::power_to_db;
 use crate::masking::model::{db_to_power, FLOOR_DB};
 
 use super::{
-    MaskingEngine, ACTIVE_RANGE_DB, FLOOR_POWER, NB, NO_SLOT, PEAK_RELEASE_DB_PER_S, SEGMENTS,
+    deficit_bin, MaskingEngine, ACTIVE_RANGE_DB, FLOOR_POWER, NB, NO_SLOT, PEAK_RELEASE_DB_PER_S,
+    SEGMENTS,
 };
 
 impl MaskingEngine {
@@ -209,6 +210,9 @@ impl MaskingEngine {
                 if sounding && dt > 0.0 {
                     self.seg_active_s[seg][q] += dt;
                     self.win_active_s[s][q] += dt;
+                    let bin = deficit_bin(short);
+                    self.seg_hist_s[seg][q][bin] += dt;
+                    self.win_hist_s[s][q][bin] += dt;
                 }
                 let denom_s = self.win_active_s[s][q].max(cfg.min_evidence_s);
                 // A band is masked when it sounds and its deficit, weighted by its

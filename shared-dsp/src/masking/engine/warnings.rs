@@ -1,27 +1,49 @@
 //! Warnings, their text and the owned report.
 
-use crate::format;
-use crate::masking::importance::LOW_IMPORTANCE;
-use crate::masking::model::cut_needed_db;
 use crate::masking::report::{
-    BandReport, FixAction, MaskingReport, MaskingWarning, SeverityEntry, StemReport, SuggestedFix,
-    WarningKind, WarningReport,
+    BandReport, MaskedRange, MaskingReport, MaskingWarning, SeverityEntry, StemReport, WarningKind,
+    WarningReport,
 };
 
 use super::{MaskingEngine, NB, NO_SLOT};
 
 /// The dynamic range over which a band's audibility goes from none to full, dB: the
 /// Speech Intelligibility Index's 30 dB (ANSI S3.5-1997, band audibility `(SNR + 15) / 30`).
-const SII_RANGE_DB: f32 = 30.0;
+pub(super) const SII_RANGE_DB: f32 = 30.0;
 
 /// A range is warned about only when it takes at least this share of the stem's
 /// importance-weighted audibility away: 2 %, about what a listener begins to notice as a
 /// change in intelligibility (a 0.02 change of the SII).
-const MIN_AUDIBILITY_LOSS: f32 = 0.02;
+pub(super) const MIN_AUDIBILITY_LOSS: f32 = 0.02;
 
 /// A warning already up stays while its range takes this fraction of
 /// [`MIN_AUDIBILITY_LOSS`], so that it does not blink at the edge.
-const HOLD_FRACTION: f32 = 0.8;
+pub(super) const HOLD_FRACTION: f32 = 0.8;
+
+/// Sets a warning's extent and its figures over all its ranges (means over their bands).
+fn summarise(w: &mut MaskingWarning) {
+    let ranges = w.ranges.as_slice();
+    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+        return;
+    };
+    let (first_band, last_band, lo_hz, hi_hz) =
+        (first.first_band, last.last_band, first.lo_hz, last.hi_hz);
+    let (mut bands, mut short, mut share, mut loss) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    for r in ranges {
+        let n = f32::from(r.last_band - r.first_band + 1);
+        bands += n;
+        short += r.short_db * n;
+        share += r.masked_share * n;
+        loss += r.audibility_loss;
+    }
+    w.first_band = first_band;
+    w.last_band = last_band;
+    w.lo_hz = lo_hz;
+    w.hi_hz = hi_hz;
+    w.short_db = short / bands.max(1.0);
+    w.masked_share = share / bands.max(1.0);
+    w.audibility_loss = loss;
+}
 
 impl MaskingEngine {
     pub(super) fn build_warnings(&mut self) {
@@ -36,6 +58,8 @@ impl MaskingEngine {
         self.slot_order.sort_unstable_by_key(|&s| ids[s]);
         for k in 0..self.slot_order.len() {
             let s = self.slot_order[k];
+            // This maskee's warnings start here: one per masker, holding its ranges.
+            let start = self.warnings.len();
             let mut q = 0;
             while q < NB {
                 let masker = self.warn_masker(s, q);
@@ -69,20 +93,58 @@ impl MaskingEngine {
                 } else {
                     MIN_AUDIBILITY_LOSS
                 };
-                if self.audibility_loss(s, masker as usize, first, q) < min {
+                let m = masker as usize;
+                let loss = self.audibility_loss(s, m, first, q);
+                if loss < min {
                     self.warned[s][first..=q].fill(false);
                     q += 1;
                     continue;
                 }
                 self.warned[s][first..=q].fill(true);
-                let w = self.make_warning(s, masker as usize, first, q);
-                if self.warnings.len() < self.warnings.capacity() {
-                    self.warnings.push(w);
+                let range = self.make_range(s, m, first, q, loss);
+                let collision = (first..=q).any(|b| {
+                    self.warn_masker(s, b) == masker
+                        && self.compiled.terms(self.slot_role[s], b).owns
+                        && self.compiled.terms(self.slot_role[m], b).owns
+                });
+                let masker_id = self.slot_id[m];
+                let room = self.warnings.len() < self.warnings.capacity();
+                match self.warnings[start..]
+                    .iter_mut()
+                    .find(|w| w.masker_id == masker_id)
+                {
+                    Some(w) => {
+                        w.ranges.push(range);
+                        if collision {
+                            w.kind = WarningKind::Collision;
+                        }
+                    }
+                    None if room => {
+                        let mut w = MaskingWarning {
+                            kind: if collision {
+                                WarningKind::Collision
+                            } else {
+                                WarningKind::Masking
+                            },
+                            maskee_id: self.slot_id[s],
+                            maskee_role: self.slot_role[s],
+                            masker_id,
+                            masker_role: self.slot_role[m],
+                            window_s: self.win_total_s[s],
+                            ..MaskingWarning::default()
+                        };
+                        w.ranges.push(range);
+                        self.warnings.push(w);
+                    }
+                    None => {}
                 }
                 q += 1;
             }
+            for w in &mut self.warnings[start..] {
+                summarise(w);
+            }
         }
-        // A collision is reported once: keep the direction with the larger deficit.
+        // A collision is reported once per pair: keep the direction that takes more away.
         self.keep.clear();
         for a in 0..self.warnings.len() {
             let wa = &self.warnings[a];
@@ -92,11 +154,8 @@ impl MaskingEngine {
                     if wb.kind == WarningKind::Collision
                         && wb.maskee_id == wa.masker_id
                         && wb.masker_id == wa.maskee_id
-                        && wb.first_band <= wa.last_band
-                        && wa.first_band <= wb.last_band
                     {
-                        let (ka, kb) =
-                            (wa.short_db * wa.masked_share, wb.short_db * wb.masked_share);
+                        let (ka, kb) = (wa.audibility_loss, wb.audibility_loss);
                         if kb > ka || (kb == ka && wb.maskee_id < wa.maskee_id) {
                             keep = false;
                         }
@@ -113,6 +172,16 @@ impl MaskingEngine {
         });
     }
 
+    /// The importance of every band that matters to `s` now, summed: the denominator of its
+    /// audibility.
+    pub(super) fn importance_total(&self, s: usize) -> f32 {
+        let role = self.slot_role[s];
+        (0..NB)
+            .filter(|&q| self.matters[s][q])
+            .map(|q| self.compiled.terms(role, q).importance)
+            .sum()
+    }
+
     /// The share of `s`'s audibility that the range `first..=last` masked by `m` takes
     /// away, in the manner of the Speech Intelligibility Index (ANSI S3.5-1997): each band's
     /// audibility falls by its deficit over a 30 dB dynamic range (at most all of it), weighted
@@ -120,12 +189,7 @@ impl MaskingEngine {
     /// band that matters to the stem now. 1 is everything lost.
     fn audibility_loss(&self, s: usize, m: usize, first: usize, last: usize) -> f32 {
         let role = self.slot_role[s];
-        let mut total = 0.0f32;
-        for q in 0..NB {
-            if self.matters[s][q] {
-                total += self.compiled.terms(role, q).importance;
-            }
-        }
+        let total = self.importance_total(s);
         let mut loss = 0.0f32;
         for q in first..=last {
             if self.warn_masker(s, q) as usize == m {
@@ -152,15 +216,18 @@ impl MaskingEngine {
         d
     }
 
-    fn make_warning(&self, s: usize, m: usize, first: usize, last: usize) -> MaskingWarning {
-        let n = self.max_stems;
+    fn make_range(
+        &self,
+        s: usize,
+        m: usize,
+        first: usize,
+        last: usize,
+        audibility_loss: f32,
+    ) -> MaskedRange {
         // Averages over the range's own bands, not over a bridged gap.
         let mut count = 0.0f32;
         let mut short = 0.0f32;
         let mut share = 0.0f32;
-        let mut att = 0.0f32;
-        let mut short_ema = 0.0f32;
-        let mut collision = false;
         for q in first..=last {
             if self.warn_masker(s, q) as usize != m {
                 continue;
@@ -168,127 +235,17 @@ impl MaskingEngine {
             count += 1.0;
             short += self.mean_short_db[s][q];
             share += self.masked_share[s][q];
-            att += self.pair_ema[s * n + m][q];
-            short_ema += self.short_ema[s][q];
-            collision |= self.compiled.terms(self.slot_role[s], q).owns
-                && self.compiled.terms(self.slot_role[m], q).owns;
         }
-        short /= count.max(1.0);
-        share /= count.max(1.0);
-        let lo_hz = self.layout.edges_hz[first];
-        let hi_hz = self.layout.edges_hz[last + 1];
-        let masker_share = if short_ema > 0.0 {
-            (att / short_ema).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let fix = self.suggest_fix(s, m, first, last, short, masker_share);
-        let window_s = self.win_total_s[s];
-        MaskingWarning {
-            kind: if collision {
-                WarningKind::Collision
-            } else {
-                WarningKind::Masking
-            },
-            maskee_id: self.slot_id[s],
-            maskee_role: self.slot_role[s],
-            masker_id: self.slot_id[m],
-            masker_role: self.slot_role[m],
+        MaskedRange {
             first_band: first as u8,
             last_band: last as u8,
-            lo_hz,
-            hi_hz,
-            short_db: short,
-            masked_share: share,
-            window_s,
-            fix,
+            lo_hz: self.layout.edges_hz[first],
+            hi_hz: self.layout.edges_hz[last + 1],
+            short_db: short / count.max(1.0),
+            masked_share: share / count.max(1.0),
+            audibility_loss,
+            fix: self.size_fix(s, m, first, last),
         }
-    }
-
-    /// The fix for the warning of `s` masked by `m` in `first..=last` (deficit `short_db`,
-    /// `m` holding `masker_share` of the threshold there). The masker never outranks the
-    /// maskee here (then there is no warning), so the first choice is a cut on the masker,
-    /// placed on the masker bands whose spread makes the threshold in the range
-    /// ([`Self::plan_cut`]) and kept only when the engine's model, re-run with the cut
-    /// applied to the masker's band powers, shows the deficit shrinking. When no cut of
-    /// those bands alone can close the gap (the masker holds too little of the threshold),
-    /// boost the maskee by the deficit, at most `max_boost_db`, over the part of the range
-    /// where its role's importance is at least [`LOW_IMPORTANCE`]; with no such part, cut
-    /// the masker by `max_cut_db`.
-    fn suggest_fix(
-        &self,
-        s: usize,
-        m: usize,
-        first: usize,
-        last: usize,
-        short_db: f32,
-        masker_share: f32,
-    ) -> SuggestedFix {
-        let round = |x: f32| (x * 2.0).round() / 2.0;
-        let fix = |stem: usize, action, lo: usize, hi: usize, gain_db: f32| {
-            let (lo_hz, hi_hz) = (self.layout.edges_hz[lo], self.layout.edges_hz[hi + 1]);
-            SuggestedFix {
-                stem_id: self.slot_id[stem],
-                action,
-                lo_hz,
-                hi_hz,
-                center_hz: (lo_hz * hi_hz).sqrt(),
-                gain_db,
-            }
-        };
-        // The masker holds enough of the threshold for a cut of it alone to close the gap.
-        if let Some(c) = cut_needed_db(short_db, masker_share) {
-            let max_cut = self.config.max_cut_db;
-            match self.plan_cut(s, m, first, last, short_db, masker_share) {
-                Some(plan) => {
-                    let c =
-                        cut_needed_db(short_db, masker_share * plan.coverage).unwrap_or(max_cut);
-                    let cut = round(c.clamp(0.5, max_cut));
-                    let (before, after) = self.deficit_with_cut(s, m, first, last, &plan, cut);
-                    if after < before || before <= 0.0 {
-                        return fix(m, FixAction::Cut, plan.first, plan.last, -cut);
-                    }
-                }
-                // The masker adds nothing to the threshold now (it went quiet or away):
-                // nothing to place the cut on, so it goes where the masking was.
-                None => {
-                    return fix(
-                        m,
-                        FixAction::Cut,
-                        first,
-                        last,
-                        -round(c.clamp(0.5, max_cut)),
-                    )
-                }
-            }
-        }
-        // Boost the maskee, but only over the part of the range its role gives importance
-        // (a boost never lands where the role's importance is low).
-        let important = |q: usize| {
-            self.warn_masker(s, q) as usize == m
-                && self.compiled.terms(self.slot_role[s], q).importance >= LOW_IMPORTANCE
-        };
-        if let Some(lo) = (first..=last).find(|&q| important(q)) {
-            let hi = (first..=last).rev().find(|&q| important(q)).unwrap_or(lo);
-            let (mut sum, mut count) = (0.0f32, 0.0f32);
-            for q in (lo..=hi).filter(|&q| important(q)) {
-                sum += self.mean_short_db[s][q];
-                count += 1.0;
-            }
-            let short = sum / count.max(1.0);
-            return fix(
-                s,
-                FixAction::Boost,
-                lo,
-                hi,
-                round(short.min(self.config.max_boost_db).max(0.5)),
-            );
-        }
-        // Nothing worth boosting: the deepest cut a fix suggests, on the masker bands that
-        // act on the range.
-        let plan = self.plan_cut(s, m, first, last, short_db, masker_share);
-        let (lo, hi) = plan.map_or((first, last), |p| (p.first, p.last));
-        fix(m, FixAction::Cut, lo, hi, -self.config.max_cut_db)
     }
 
     /// The display name of a stem: its name, or its role when it has none.
@@ -304,37 +261,7 @@ impl MaskingEngine {
 
     /// Human-readable text of a warning (allocates).
     pub fn describe(&self, w: &MaskingWarning) -> String {
-        let maskee = self.display_name(w.maskee_id);
-        let masker = self.display_name(w.masker_id);
-        let head = match w.kind {
-            WarningKind::Collision if w.hi_hz <= 300.0 => {
-                format!("Low-end collision: {maskee} masked by {masker}")
-            }
-            WarningKind::Collision => format!("Collision: {maskee} masked by {masker}"),
-            WarningKind::Masking => format!("{maskee} masked by {masker}"),
-        };
-        let fix_stem = self.display_name(w.fix.stem_id);
-        let verb = match w.fix.action {
-            FixAction::Cut => "cut",
-            FixAction::Boost => "boost",
-        };
-        // Where the fix acts: the masker's own bands for a cut, which may lie outside the
-        // masked range (a pad above 6 kHz masking a voice at 5 kHz is cut above 6 kHz).
-        let (fix_lo, fix_hi) = (format::hz(w.fix.lo_hz), format::hz(w.fix.hi_hz));
-        let fix_at = if fix_lo == fix_hi {
-            format!("around {}", format::hz(w.fix.center_hz))
-        } else {
-            format!("from {fix_lo} to {fix_hi}")
-        };
-        format!(
-            "{head}, {} to {}, {:.1} dB short, {:.0}% of the last {:.0} s. Fix: {verb} {fix_stem} by {:.1} dB {fix_at}",
-            format::hz(w.lo_hz),
-            format::hz(w.hi_hz),
-            w.short_db,
-            w.masked_share * 100.0,
-            w.window_s,
-            w.fix.gain_db.abs(),
-        )
+        w.describe(|id| self.display_name(id), self.config.max_cut_db)
     }
 
     /// Everything, as an owned serialisable report (allocates; call off the real-time path).
@@ -445,11 +372,20 @@ mod tests {
         }
     }
 
+    /// Every warning's ranges as (masker, first band, last band), in frequency order.
     fn ranges(e: &MaskingEngine) -> Vec<(u64, u8, u8)> {
-        e.warnings()
+        let mut v: Vec<_> = e
+            .warnings()
             .iter()
-            .map(|w| (w.masker_id, w.first_band, w.last_band))
-            .collect()
+            .flat_map(|w| {
+                w.ranges
+                    .as_slice()
+                    .iter()
+                    .map(move |r| (w.masker_id, r.first_band, r.last_band))
+            })
+            .collect();
+        v.sort_by_key(|r| r.1);
+        v
     }
 
     #[test]
@@ -478,5 +414,29 @@ mod tests {
         flag(&mut e, 1, 3, &[22]);
         e.build_warnings();
         assert_eq!(ranges(&e), vec![(2, 20, 21), (3, 22, 22), (2, 23, 24)]);
+        // One warning per pair and direction, listing its ranges.
+        assert_eq!(e.warnings().len(), 2);
+        let pad = e.warnings().iter().find(|w| w.masker_id == 2).unwrap();
+        assert_eq!(pad.ranges.len(), 2);
+        assert_eq!((pad.first_band, pad.last_band), (20, 24));
+    }
+
+    #[test]
+    fn a_pair_lists_at_most_three_ranges_the_worst_kept() {
+        let mut e = engine();
+        flag(&mut e, 1, 2, &[10, 14, 18, 22, 26]);
+        // Band 26's range takes the most audibility away, band 10's the least.
+        let s = e.slot_of(1).unwrap();
+        e.mean_short_db[s][10] = 2.0;
+        e.build_warnings();
+        assert_eq!(e.warnings().len(), 1);
+        let kept: Vec<u8> = e.warnings()[0]
+            .ranges
+            .as_slice()
+            .iter()
+            .map(|r| r.first_band)
+            .collect();
+        assert_eq!(kept.len(), 3, "{kept:?}");
+        assert!(!kept.contains(&10), "{kept:?}");
     }
 }

@@ -168,21 +168,23 @@ pub(super) fn heatmap(
                 );
             }
         }
-        if let Some(f) = focus {
-            let (x0, x1) = scale::band_x_range(plot.left(), plot.width(), f.lo_hz, f.hi_hz);
-            painter.rect_filled(
-                Rect::from_x_y_ranges(x0..=x1, plot.y_range()),
-                0,
-                theme::WARN.gamma_multiply(0.08),
-            );
-            if let Some(k) = rows.iter().position(|(r, _)| r.id == f.maskee_id) {
-                let y = plot.top() + k as f32 * CELL_H;
-                painter.rect_stroke(
-                    Rect::from_x_y_ranges(x0..=x1, y..=y + CELL_H),
-                    2,
-                    Stroke::new(1.5, theme::WARN),
-                    egui::StrokeKind::Outside,
+        for f in focus.iter() {
+            for (lo_hz, hi_hz) in f.ranges() {
+                let (x0, x1) = scale::band_x_range(plot.left(), plot.width(), lo_hz, hi_hz);
+                painter.rect_filled(
+                    Rect::from_x_y_ranges(x0..=x1, plot.y_range()),
+                    0,
+                    theme::WARN.gamma_multiply(0.08),
                 );
+                if let Some(k) = rows.iter().position(|(r, _)| r.id == f.maskee_id) {
+                    let y = plot.top() + k as f32 * CELL_H;
+                    painter.rect_stroke(
+                        Rect::from_x_y_ranges(x0..=x1, y..=y + CELL_H),
+                        2,
+                        Stroke::new(1.5, theme::WARN),
+                        egui::StrokeKind::Outside,
+                    );
+                }
             }
         }
         for hz in freq_axis::GRID_HZ {

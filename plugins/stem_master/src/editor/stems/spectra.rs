@@ -123,8 +123,8 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
     };
 
     // The chosen warning's band range, under everything else.
-    if let Some(f) = focus {
-        let (x0, x1) = scale::band_x_range(plot.left(), plot.width(), f.lo_hz, f.hi_hz);
+    for (lo_hz, hi_hz) in focus.iter().flat_map(|f| f.ranges()) {
+        let (x0, x1) = scale::band_x_range(plot.left(), plot.width(), lo_hz, hi_hz);
         let band = Rect::from_x_y_ranges(x0..=x1, plot.y_range());
         painter.rect_filled(band, 0, theme::WARN.gamma_multiply(0.12));
         for x in [x0, x1] {
@@ -136,7 +136,7 @@ fn plot(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, focus: Option<Fo
         painter.text(
             pos2((x0 + x1) / 2.0, plot.top() + 4.0),
             Align2::CENTER_TOP,
-            format!("{} – {}", format::hz(f.lo_hz), format::hz(f.hi_hz)),
+            format!("{} – {}", format::hz(lo_hz), format::hz(hi_hz)),
             FontId::proportional(11.0),
             theme::WARN,
         );
