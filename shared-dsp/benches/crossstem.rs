@@ -38,6 +38,7 @@ fn snapshot(k: usize, t: f64) -> StemSnapshot {
         momentary_lufs: level + 6.0,
         band_db: [bands, bands.map(|x| x - 1.0)],
         masking_db: [bands.map(|x| x - 0.5), bands.map(|x| x - 1.5)],
+        frame_db: [bands.map(|x| x - 1.0), bands.map(|x| x - 2.0)],
         transport: TransportPosition {
             playing: true,
             known: true,

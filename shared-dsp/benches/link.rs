@@ -28,6 +28,7 @@ fn snapshot(k: usize) -> StemSnapshot {
         correlation: 0.8,
         gain_reduction_db: 2.0,
         masking_db: band_db,
+        frame_db: band_db,
         band_db,
         transport: TransportPosition {
             playing: true,

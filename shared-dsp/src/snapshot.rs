@@ -198,10 +198,14 @@ pub struct StemSnapshot {
     /// Band powers (dB, about 400 ms smoothed) for left (`[0]`) and right (`[1]`) on the
     /// layout of [`crate::bands::BandLayout::standard`].
     pub band_db: [[f32; NUM_BANDS]; 2],
-    /// Masking level per band (dB), left and right: the level each band reaches in at least
-    /// half of its last 16 analysis frames, about 1.4 s (see [`crate::spectrum`]). Equal
-    /// to `band_db` within a dB for a steady stem, far below it for one with gaps, such as
-    /// a kick drum between hits.
+    /// Band level at this moment (dB), left and right: the mean power of the short analysis
+    /// frames (21 ms at 48 kHz; the long frames for the narrow low bands) since the
+    /// previous snapshot (see [`crate::spectrum`]). What the stem is masked at.
+    pub frame_db: [[f32; NUM_BANDS]; 2],
+    /// Masking level per band at this moment (dB), left and right: `frame_db` through a
+    /// forward-masking envelope (instant rise, 500 dB/s fall), averaged over the snapshot
+    /// interval. What the stem masks others at: equal to `frame_db` within a dB or so for a
+    /// steady stem, above it just after a sound stops.
     pub masking_db: [[f32; NUM_BANDS]; 2],
     /// Host transport when the snapshot was made.
     pub transport: TransportPosition,
@@ -224,6 +228,7 @@ impl Default for StemSnapshot {
             gain_reduction_db: 0.0,
             band_db: [[FLOOR_DB; NUM_BANDS]; 2],
             masking_db: [[FLOOR_DB; NUM_BANDS]; 2],
+            frame_db: [[FLOOR_DB; NUM_BANDS]; 2],
             transport: TransportPosition::default(),
             color_rgb: None,
         }

@@ -9,21 +9,32 @@
 //! reads 0 dB in its band whatever the window or FFT length. Band powers are smoothed with a
 //! one-pole average (time constant [`SMOOTHING_SECONDS`]) in the power domain.
 //!
-//! # Masking level
+//! # Moments: what sounds now, for the masking engine
 //!
-//! The smoothed power says how much energy a band carries, not how much of the time: a kick
-//! that hits twice a second and a pad that never stops can read the same. For the masking
-//! engine each band also has a *masking level* ([`BandSpectrum::masking_db`]): the median of
-//! the band's unsmoothed frame powers over the last [`MASKING_FRAMES`] frames (about 1.4 s),
-//! that is the level the band reaches in at least half of them. Each frame is a Hann window
-//! of 111 to 222 ms depending on the rate (171 ms at 48 and 96 kHz, 186 ms at 44.1 kHz;
-//! longer below 9.2 kHz, where the FFT is 1024 long at least), so a short hit raises the
-//! frames whose window covers it, about the 100 to 200 ms over which forward masking
-//! decays (Zwicker and Fastl, *Psychoacoustics*, ch. 4.4; Jesteadt, Bacon and Lehman 1982).
-//! A steady masker's masking level is its power (a fraction of a dB lower for noise); a
-//! masker present less than half the time has a masking level far below its power, because
-//! the gaps between its hits are unmasked time. The median matches the masking engine's
-//! rule that a band is flagged when masked half the time or more.
+//! Masking needs simultaneity: a stem hides another only while (or just after) it sounds.
+//! For the masking engine each band therefore also has, per snapshot, its level *at that
+//! moment* ([`BandSpectrum::take_moment`]), on short frames:
+//!
+//! * **Short frames.** A second, short Hann-windowed FFT on the newest samples, the power
+//!   of two nearest the sample rate / 48 long (1024 at 48 kHz: a 21 ms window, a new frame
+//!   every 10.7 ms). Bands at least [`SHORT_MIN_BINS`] of its bins wide (from about 900 Hz
+//!   at 48 kHz) are read from it; narrower bands, in the low end, from the long frames
+//!   above (171 ms at 48 kHz), because a short frame cannot resolve them. The ear's own
+//!   time resolution is coarser in the low end too, though not by that much: there the
+//!   judgement is of the long frame's moment.
+//! * **The maskee's level** ([`Moment::frame_db`]): the mean power of the frames since
+//!   the last snapshot, one per band and channel.
+//! * **The masker's level** ([`Moment::masking_db`]): the same frames through a
+//!   forward-masking envelope, which follows a rise at once and falls by
+//!   [`FORWARD_DECAY_DB_PER_S`] = 500 dB/s after the sound stops (20 dB down 40 ms later,
+//!   50 dB down after 100 ms), the course of forward masking that Jesteadt, Bacon and
+//!   Lehman (1982, JASA 71) measured, which is gone within 100 to 200 ms (Zwicker and Fastl,
+//!   *Psychoacoustics*, 4.4); backward masking (about 20 ms before a sound) is within the
+//!   frame's own 21 ms window. Its mean over the snapshot interval is published.
+//!
+//! A steady masker's masking level is its power within a dB or so (the envelope rides the
+//! frames' peaks); a kick drum's is its power during a hit and its tail, and far below it
+//! between hits, so the engine sees the gaps as the unmasked time they are.
 
 use crate::bands::{BandLayout, NUM_BANDS};
 use crate::snapshot::clamp_db;
@@ -36,8 +47,35 @@ use std::sync::Arc;
 /// Time constant of the band smoothing, in seconds.
 pub const SMOOTHING_SECONDS: f32 = 0.4;
 
-/// Frames over which a band's masking level is taken (the median of their powers).
-pub const MASKING_FRAMES: usize = 16;
+/// A band is read from the short frames when it spans at least this many of their bins.
+pub const SHORT_MIN_BINS: f32 = 2.5;
+
+/// How fast the forward-masking envelope of a band falls after its sound stops, dB/s.
+pub const FORWARD_DECAY_DB_PER_S: f32 = 500.0;
+
+/// Short-frame FFT length for a sample rate: the power of two nearest `sample_rate / 48`,
+/// 32 at least, and a divisor of [`fft_size_for`]'s hop.
+pub fn short_fft_size_for(sample_rate_hz: f32) -> usize {
+    let target = (sample_rate_hz / 48.0).max(32.0);
+    let lower = (target as usize).next_power_of_two() / 2;
+    let n = if target / lower as f32 > 1.5 {
+        lower * 2
+    } else {
+        lower
+    };
+    n.clamp(32, fft_size_for(sample_rate_hz) / 2)
+}
+
+/// One snapshot interval of band levels for the masking engine (see the module docs), dB
+/// relative to a full-scale sine, at least [`FLOOR_DB`], left (`[0]`) and right (`[1]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moment {
+    /// Mean frame power per band since the last snapshot: the stem's level as a maskee.
+    pub frame_db: [[f32; NUM_BANDS]; 2],
+    /// Mean forward-masking envelope per band since the last snapshot: its level as a
+    /// masker.
+    pub masking_db: [[f32; NUM_BANDS]; 2],
+}
 
 /// Power below which a band reads [`FLOOR_DB`] (linear, relative to a full-scale sine).
 const FLOOR_POWER: f32 = 1e-15;
@@ -73,12 +111,30 @@ pub struct BandSpectrum {
     band_bins: [(usize, usize); NUM_BANDS],
     smoothing: f32,
     power: [[f32; NUM_BANDS]; 2],
-    /// The last [`MASKING_FRAMES`] unsmoothed frame powers per channel and band, a ring.
-    frames: [[[f32; MASKING_FRAMES]; NUM_BANDS]; 2],
-    /// Where the next frame goes in `frames`.
-    frame_pos: usize,
-    /// Median of `frames` per channel and band, updated each hop.
-    masking: [[f32; NUM_BANDS]; 2],
+    /// The newest long frame's power per channel and band.
+    long_frame: [[f32; NUM_BANDS]; 2],
+    /// Short frames: FFT, its length and hop, window, power scale, buffers, each band's bins
+    /// (`(0, 0)` for a band read from the long frames).
+    short_fft: Arc<dyn RealToComplex<f32>>,
+    short_size: usize,
+    short_hop: usize,
+    short_window: Vec<f32>,
+    short_scale: f32,
+    short_frame: Vec<f32>,
+    short_bins: Vec<Complex<f32>>,
+    short_scratch: Vec<Complex<f32>>,
+    short_band_bins: [(usize, usize); NUM_BANDS],
+    /// Samples since the last short frame.
+    since_short: usize,
+    /// Forward-masking envelope per channel and band (power), and its fall per short hop.
+    envelope: [[f32; NUM_BANDS]; 2],
+    envelope_fall: f32,
+    /// Sums of frame powers and envelopes since the last [`Self::take_moment`], and how
+    /// many frames they hold; the last moment taken, for a snapshot with no new frame.
+    moment_frame_sum: [[f32; NUM_BANDS]; 2],
+    moment_env_sum: [[f32; NUM_BANDS]; 2],
+    moment_count: u32,
+    last_moment: [[[f32; NUM_BANDS]; 2]; 2],
     num_channels: usize,
 }
 
@@ -87,6 +143,7 @@ impl BandSpectrum {
     pub fn new(sample_rate_hz: f32) -> Self {
         let mut planner = RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(1024);
+        let short_fft = planner.plan_fft_forward(64);
         let mut this = Self {
             sample_rate_hz,
             fft,
@@ -103,9 +160,23 @@ impl BandSpectrum {
             band_bins: [(0, 0); NUM_BANDS],
             smoothing: 0.0,
             power: [[FLOOR_POWER; NUM_BANDS]; 2],
-            frames: [[[FLOOR_POWER; MASKING_FRAMES]; NUM_BANDS]; 2],
-            frame_pos: 0,
-            masking: [[FLOOR_POWER; NUM_BANDS]; 2],
+            long_frame: [[FLOOR_POWER; NUM_BANDS]; 2],
+            short_fft,
+            short_size: 0,
+            short_hop: 0,
+            short_window: Vec::new(),
+            short_scale: 0.0,
+            short_frame: Vec::new(),
+            short_bins: Vec::new(),
+            short_scratch: Vec::new(),
+            short_band_bins: [(0, 0); NUM_BANDS],
+            since_short: 0,
+            envelope: [[FLOOR_POWER; NUM_BANDS]; 2],
+            envelope_fall: 0.0,
+            moment_frame_sum: [[0.0; NUM_BANDS]; 2],
+            moment_env_sum: [[0.0; NUM_BANDS]; 2],
+            moment_count: 0,
+            last_moment: [[[FLOOR_POWER; NUM_BANDS]; 2]; 2],
             num_channels: 2,
         };
         this.set_sample_rate(sample_rate_hz);
@@ -119,12 +190,7 @@ impl BandSpectrum {
         self.fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
         self.fft_size = n;
         self.hop = n / 2;
-        self.window = (0..n)
-            .map(|i| {
-                let x = std::f32::consts::TAU * i as f32 / n as f32;
-                0.5 - 0.5 * x.cos()
-            })
-            .collect();
+        self.window = hann(n);
         let window_energy: f32 = self.window.iter().map(|w| w * w).sum();
         // Mean square of the windowed frame = 2/N * sum of one-sided |X_k|^2 / sum w^2 * N...
         // Parseval: sum (x w)^2 = (1/N) sum_two_sided |X|^2 = (2/N) sum_one_sided |X|^2.
@@ -150,6 +216,37 @@ impl BandSpectrum {
             };
         }
         self.smoothing = (-(self.hop as f32) / (SMOOTHING_SECONDS * sample_rate_hz)).exp();
+
+        // Short frames.
+        let ns = short_fft_size_for(sample_rate_hz);
+        self.short_fft = RealFftPlanner::<f32>::new().plan_fft_forward(ns);
+        self.short_size = ns;
+        self.short_hop = ns / 2;
+        self.short_window = hann(ns);
+        let short_energy: f32 = self.short_window.iter().map(|w| w * w).sum();
+        self.short_scale = 2.0 / ns as f32 / short_energy / 0.5;
+        self.short_frame = vec![0.0; ns];
+        self.short_bins = self.short_fft.make_output_vec();
+        self.short_scratch = self.short_fft.make_scratch_vec();
+        let short_bin_hz = sample_rate_hz / ns as f32;
+        for b in 0..NUM_BANDS {
+            let (lo_hz, hi_hz) = (layout.edges_hz[b], layout.edges_hz[b + 1]);
+            self.short_band_bins[b] = if lo_hz >= sample_rate_hz / 2.0
+                || (hi_hz - lo_hz) < SHORT_MIN_BINS * short_bin_hz
+            {
+                (0, 0)
+            } else {
+                let lo = (lo_hz / short_bin_hz).ceil() as usize;
+                let hi = ((hi_hz / short_bin_hz).ceil() as usize).min(ns / 2);
+                if hi > lo {
+                    (lo, hi)
+                } else {
+                    (0, 0)
+                }
+            };
+        }
+        let hop_s = self.short_hop as f32 / sample_rate_hz;
+        self.envelope_fall = 10f32.powf(-FORWARD_DECAY_DB_PER_S * hop_s / 10.0);
         self.reset();
     }
 
@@ -166,9 +263,13 @@ impl BandSpectrum {
         self.write_pos = 0;
         self.since_hop = 0;
         self.power = [[FLOOR_POWER; NUM_BANDS]; 2];
-        self.frames = [[[FLOOR_POWER; MASKING_FRAMES]; NUM_BANDS]; 2];
-        self.frame_pos = 0;
-        self.masking = [[FLOOR_POWER; NUM_BANDS]; 2];
+        self.long_frame = [[FLOOR_POWER; NUM_BANDS]; 2];
+        self.since_short = 0;
+        self.envelope = [[FLOOR_POWER; NUM_BANDS]; 2];
+        self.moment_frame_sum = [[0.0; NUM_BANDS]; 2];
+        self.moment_env_sum = [[0.0; NUM_BANDS]; 2];
+        self.moment_count = 0;
+        self.last_moment = [[[FLOOR_POWER; NUM_BANDS]; 2]; 2];
     }
 
     /// Analyses a block; `right = None` is mono (both channels report the same spectrum).
@@ -177,7 +278,8 @@ impl BandSpectrum {
         self.num_channels = if right.is_some() { 2 } else { 1 };
         let mut start = 0;
         while start < left.len() {
-            let take = (self.hop - self.since_hop).min(left.len() - start);
+            // Chunks end at every short hop (which divides the long hop).
+            let take = (self.short_hop - self.since_short).min(left.len() - start);
             // The ring never wraps inside a hop: `hop` divides `fft_size`.
             let ring = self.write_pos..self.write_pos + take;
             self.history[0][ring.clone()].copy_from_slice(&left[start..start + take]);
@@ -187,15 +289,88 @@ impl BandSpectrum {
             }
             self.write_pos = (self.write_pos + take) % self.fft_size;
             self.since_hop += take;
+            self.since_short += take;
             start += take;
             if self.since_hop == self.hop {
                 self.since_hop = 0;
                 for ch in 0..self.num_channels {
                     self.analyse_channel(ch);
-                    self.update_masking(ch);
                 }
-                self.frame_pos = (self.frame_pos + 1) % MASKING_FRAMES;
             }
+            if self.since_short == self.short_hop {
+                self.since_short = 0;
+                for ch in 0..self.num_channels {
+                    self.analyse_moment(ch);
+                }
+                self.moment_count += 1;
+            }
+        }
+    }
+
+    /// A short frame of a channel: each band's power now (short frame, or the newest long
+    /// frame for a narrow band), through the forward-masking envelope, into the sums of the
+    /// next [`Self::take_moment`].
+    fn analyse_moment(&mut self, ch: usize) {
+        let ns = self.short_size;
+        let n = self.fft_size;
+        // The newest `ns` samples of the ring, oldest first.
+        for i in 0..ns {
+            let at = (self.write_pos + n - ns + i) % n;
+            self.short_frame[i] = self.history[ch][at] * self.short_window[i];
+        }
+        let ok = self
+            .short_fft
+            .process_with_scratch(
+                &mut self.short_frame,
+                &mut self.short_bins,
+                &mut self.short_scratch,
+            )
+            .is_ok();
+        for b in 0..NUM_BANDS {
+            let (lo, hi) = self.short_band_bins[b];
+            let p = if hi > lo && ok {
+                let sum: f32 = self.short_bins[lo..hi].iter().map(|c| c.norm_sqr()).sum();
+                sum * self.short_scale
+            } else {
+                self.long_frame[ch][b]
+            };
+            let p = if p.is_finite() {
+                p.max(FLOOR_POWER)
+            } else {
+                FLOOR_POWER
+            };
+            let env = &mut self.envelope[ch][b];
+            *env = (*env * self.envelope_fall).max(p);
+            self.moment_frame_sum[ch][b] += p;
+            self.moment_env_sum[ch][b] += *env;
+        }
+    }
+
+    /// The band levels since the last call (see the module docs), then starts anew. With no
+    /// new frame since (a snapshot interval shorter than a short hop), the previous levels.
+    /// Does not allocate.
+    pub fn take_moment(&mut self) -> Moment {
+        if self.moment_count > 0 {
+            let inv = 1.0 / self.moment_count as f32;
+            for ch in 0..2 {
+                for b in 0..NUM_BANDS {
+                    self.last_moment[0][ch][b] = self.moment_frame_sum[ch][b] * inv;
+                    self.last_moment[1][ch][b] = self.moment_env_sum[ch][b] * inv;
+                }
+            }
+            self.moment_frame_sum = [[0.0; NUM_BANDS]; 2];
+            self.moment_env_sum = [[0.0; NUM_BANDS]; 2];
+            self.moment_count = 0;
+        }
+        Moment {
+            frame_db: [
+                self.channel_db(&self.last_moment[0], 0),
+                self.channel_db(&self.last_moment[0], 1),
+            ],
+            masking_db: [
+                self.channel_db(&self.last_moment[1], 0),
+                self.channel_db(&self.last_moment[1], 1),
+            ],
         }
     }
 
@@ -229,7 +404,7 @@ impl BandSpectrum {
             } else {
                 FLOOR_POWER
             };
-            self.frames[ch][b][self.frame_pos] = if p.is_finite() {
+            self.long_frame[ch][b] = if p.is_finite() {
                 p.max(FLOOR_POWER)
             } else {
                 FLOOR_POWER
@@ -243,28 +418,22 @@ impl BandSpectrum {
         self.channel_db(&self.power, ch)
     }
 
-    /// Masking level of each band of a channel (see the module docs): the median of the
-    /// band's last [`MASKING_FRAMES`] frame powers, dB relative to a full-scale sine, at
-    /// least [`FLOOR_DB`]. For a mono input both channels read the same. Does not allocate.
-    pub fn masking_db(&self, ch: usize) -> [f32; NUM_BANDS] {
-        self.channel_db(&self.masking, ch)
-    }
-
     /// One channel of per-band powers in dB, at least [`FLOOR_DB`]; a mono input reads its
     /// one channel for both.
     fn channel_db(&self, powers: &[[f32; NUM_BANDS]; 2], ch: usize) -> [f32; NUM_BANDS] {
         let ch = if self.num_channels == 1 { 0 } else { ch.min(1) };
         powers[ch].map(|p| clamp_db(10.0 * p.log10()))
     }
+}
 
-    /// The median of each band's frames of a channel, after a new frame.
-    fn update_masking(&mut self, ch: usize) {
-        for (m, frames) in self.masking[ch].iter_mut().zip(&self.frames[ch]) {
-            let mut sorted = *frames;
-            let (_, median, _) = sorted.select_nth_unstable_by(MASKING_FRAMES / 2, f32::total_cmp);
-            *m = *median;
-        }
-    }
+/// A periodic Hann window of `n` samples.
+fn hann(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            let x = std::f32::consts::TAU * i as f32 / n as f32;
+            0.5 - 0.5 * x.cos()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -421,6 +590,69 @@ mod tests {
         a.process(&s, None);
         fresh.process(&s, None);
         assert_eq!(a.band_db(0), fresh.band_db(0));
+    }
+
+    /// A tone at the centre of the band around 2 kHz that stops: its band's moment level falls within a snapshot or two of
+    /// the stop, its masking level follows the forward-masking decay (500 dB/s), and a
+    /// steady tone's two levels agree.
+    #[test]
+    fn the_moment_follows_a_stop_and_forward_masking_decays() {
+        let rate = 48_000.0;
+        let layout = BandLayout::standard();
+        let b = layout.band_of(2000.0).unwrap();
+        let mut tone = sine(rate, layout.centers_hz[b], 0.5, 1.0);
+        tone.extend(std::iter::repeat_n(0.0, (rate * 0.3) as usize));
+        let mut sp = BandSpectrum::new(rate);
+        let per_snapshot = (rate * 0.025) as usize;
+        let mut moments = Vec::new();
+        for c in tone.chunks(per_snapshot) {
+            sp.process(c, None);
+            moments.push(sp.take_moment());
+        }
+        let at = |t: f32| moments[(t / 0.025) as usize - 1];
+        // Steady: both levels read the tone (-6 dB for amplitude 0.5) within a dB.
+        let steady = at(0.9);
+        assert!(
+            (steady.frame_db[0][b] + 6.0).abs() < 1.0,
+            "{}",
+            steady.frame_db[0][b]
+        );
+        assert!((steady.masking_db[0][b] - steady.frame_db[0][b]).abs() < 1.0);
+        // 50 ms after the stop the tone is gone from the moment; the masking level is
+        // 25 dB down the decay (500 dB/s) plus the snapshot's average, not yet silent.
+        let after = at(1.075);
+        assert!(after.frame_db[0][b] < -80.0, "{}", after.frame_db[0][b]);
+        let m = after.masking_db[0][b];
+        assert!(m < -6.0 - 15.0 && m > -6.0 - 45.0, "{m}");
+        // 200 ms after, the forward masking is gone.
+        assert!(
+            at(1.2).masking_db[0][b] < -80.0,
+            "{}",
+            at(1.2).masking_db[0][b]
+        );
+    }
+
+    #[test]
+    fn moments_do_not_depend_on_block_size() {
+        let rate = 44_100.0;
+        let s = sine(rate, 1500.0, 0.25, 0.5);
+        let (mut a, mut b) = (BandSpectrum::new(rate), BandSpectrum::new(rate));
+        for c in s.chunks(1) {
+            a.process(c, Some(c));
+        }
+        for c in s.chunks(1000) {
+            b.process(c, Some(c));
+        }
+        assert_eq!(a.take_moment(), b.take_moment());
+        assert!(short_fft_size_for(1000.0) >= 32);
+        assert_eq!(short_fft_size_for(48_000.0), 1024);
+        for rate in [1000.0, 8000.0, 44_100.0, 96_000.0, 768_000.0] {
+            assert_eq!(
+                fft_size_for(rate) / 2 % short_fft_size_for(rate),
+                0,
+                "{rate}"
+            );
+        }
     }
 
     /// Bands above Nyquist (at 22.05 kHz, those from 11 kHz up) read the floor, whatever

@@ -424,7 +424,9 @@ impl Strip {
         out.correlation = self.meter.correlation();
         out.gain_reduction_db = clamp_db(std::mem::take(&mut self.gain_reduction_db));
         out.band_db = [self.spectrum.band_db(0), self.spectrum.band_db(1)];
-        out.masking_db = [self.spectrum.masking_db(0), self.spectrum.masking_db(1)];
+        let moment = self.spectrum.take_moment();
+        out.frame_db = moment.frame_db;
+        out.masking_db = moment.masking_db;
         out.transport = transport;
     }
 

@@ -162,6 +162,7 @@ fn regenerate_corpus() {
                 high_hz: 3400.0,
                 amount_db: 4.0,
                 share: 0.6,
+                ranges: [[1200.0, 2000.0], [2600.0, 3400.0], [0.0; 2]],
                 ..Default::default()
             }; 3],
         );

@@ -30,6 +30,7 @@ fn synthetic_snapshot(role: StemRole, name: &str, lufs: f32, elapsed_s: f64) -> 
         gain_reduction_db: 0.0,
         band_db: [[clamp_db(lufs - 10.0); NUM_BANDS]; 2],
         masking_db: [[clamp_db(lufs - 10.0); NUM_BANDS]; 2],
+        frame_db: [[clamp_db(lufs - 10.0); NUM_BANDS]; 2],
         transport: shared_dsp::snapshot::TransportPosition {
             playing: true,
             known: true,

@@ -24,6 +24,7 @@ fn snap(role: StemRole, name: &str, lo: f32, hi: f32, level_db: f32, lufs: f32) 
         momentary_lufs: lufs,
         band_db: [bands, bands],
         masking_db: [bands, bands],
+        frame_db: [bands, bands],
         ..StemSnapshot::default()
     }
 }

@@ -104,6 +104,7 @@ pub fn check_image(image: &[u8], now_ms: u64) -> (usize, usize) {
                 .band_db
                 .iter()
                 .chain(&s.masking_db)
+                .chain(&s.frame_db)
                 .flatten()
                 .all(|&v| db_ok(v)));
             assert!(s.sample_rate_hz.is_finite() && s.sample_rate_hz >= 0.0);
@@ -113,6 +114,9 @@ pub fn check_image(image: &[u8], now_ms: u64) -> (usize, usize) {
         }
         reader.verdicts(i.slot, i.instance_id, &mut verdicts);
         for v in verdicts.as_slice() {
+            assert!(v
+                .ranges()
+                .all(|(lo, hi)| lo.is_finite() && hi.is_finite() && lo < hi));
             assert!(v.low_hz.is_finite() && v.high_hz.is_finite() && v.low_hz <= v.high_hz);
             assert!(
                 v.amount_db.is_finite() && v.share.is_finite() && v.suggested_gain_db.is_finite()

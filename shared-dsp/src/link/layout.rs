@@ -14,7 +14,7 @@ use super::{GroupId, Verdict, VerdictKind};
 /// `b"STEMLINK"` read as a little-endian `u64`.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"STEMLINK");
 /// Layout version; also part of the file name, so incompatible builds use different files.
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// Size of the header, in bytes.
 pub const HEADER_SIZE: usize = 256;
@@ -61,7 +61,7 @@ pub(crate) const S_GROUP: usize = 16; // u64, 0 = unbound
 pub(crate) const S_GAIN_TARGET: usize = 24; // u64 instance id the request is for
 pub(crate) const S_GAIN_DB: usize = 32; // f32 bits
 pub(crate) const S_RECORD: usize = 64; // RECORD_WORDS u32 words
-pub(crate) const S_VERDICTS: usize = 1024; // verdict area, below
+pub(crate) const S_VERDICTS: usize = 1408; // verdict area, below
 
 // Verdict area (offsets from S_VERDICTS).
 pub(crate) const V_SEQ: usize = 0; // u32 seqlock of the area
@@ -173,8 +173,10 @@ pub(crate) const R_BANDS: usize = R_SAMPLE_RATE + 11; // 2 * NUM_BANDS words
 pub(crate) const R_COLOR: usize = R_BANDS + 2 * NUM_BANDS;
 /// Masking level per band (layout version 2).
 pub(crate) const R_MASKING: usize = R_COLOR + 1; // 2 * NUM_BANDS words
+/// Band level over the snapshot interval, short frames (layout version 3).
+pub(crate) const R_FRAME: usize = R_MASKING + 2 * NUM_BANDS; // 2 * NUM_BANDS words
 /// Number of words in a Strip record.
-pub(crate) const RECORD_WORDS: usize = R_MASKING + 2 * NUM_BANDS;
+pub(crate) const RECORD_WORDS: usize = R_FRAME + 2 * NUM_BANDS;
 /// `R_FLAGS` bit: the record holds a real snapshot (not only the claim's placeholder).
 pub(crate) const FLAG_HAS_SNAPSHOT: u32 = 1;
 
@@ -263,6 +265,7 @@ pub(crate) fn encode_record(meta: &RecordMeta, snap: &StemSnapshot, w: &mut [u32
         for b in 0..NUM_BANDS {
             w[R_BANDS + ch * NUM_BANDS + b] = snap.band_db[ch][b].to_bits();
             w[R_MASKING + ch * NUM_BANDS + b] = snap.masking_db[ch][b].to_bits();
+            w[R_FRAME + ch * NUM_BANDS + b] = snap.frame_db[ch][b].to_bits();
         }
     }
     w[R_COLOR] = pack_rgb(snap.color_rgb);
@@ -315,6 +318,7 @@ pub(crate) fn decode_snapshot(w: &[u32; RECORD_WORDS]) -> Option<StemSnapshot> {
         gain_reduction_db: clamp_finite(f(w[R_GAIN_REDUCTION]), 0.0, 200.0, 0.0),
         band_db: bands(R_BANDS),
         masking_db: bands(R_MASKING),
+        frame_db: bands(R_FRAME),
         transport: TransportPosition {
             playing: w[R_TRANSPORT] & 1 != 0,
             known,

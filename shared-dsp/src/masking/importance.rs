@@ -81,14 +81,23 @@ pub fn sii_speech_importance() -> Vec<ImportancePoint> {
         })
         .collect();
     let max = density.iter().fold(0.0f32, |m, &(_, d)| m.max(d));
-    density
-        .into_iter()
-        .map(|(hz, d)| ImportancePoint {
-            hz,
-            weight: d / max,
-        })
-        .collect()
+    // Below the SII's lowest band (160 Hz, its third octave from 141 Hz) speech carries no
+    // intelligibility in the SII; the curve falls to [`BELOW_SPEECH_WEIGHT`] at 100 Hz and
+    // stays there, so a voice's fundamental is still judged, but only masking far deeper
+    // than anywhere else counts there (a ringing kick under a voice's lowest notes).
+    std::iter::once(ImportancePoint {
+        hz: 100.0,
+        weight: BELOW_SPEECH_WEIGHT,
+    })
+    .chain(density.into_iter().map(|(hz, d)| ImportancePoint {
+        hz,
+        weight: d / max,
+    }))
+    .collect()
 }
+
+/// Importance of a voice's bands under 100 Hz, relative to its most important band.
+pub const BELOW_SPEECH_WEIGHT: f32 = 0.05;
 
 /// The default curves: the SII speech importance for lead and backing vocals.
 pub fn default_importance() -> Vec<RoleImportance> {
@@ -151,7 +160,8 @@ mod tests {
         let at = |hz: f32| w[layout.band_of(hz).unwrap()];
         assert!(at(200.0) < 0.3, "{}", at(200.0));
         assert!(at(2000.0) > 0.9 && at(1000.0) > 0.9);
-        assert!(at(8000.0) < 0.3 && at(60.0) < 0.3);
+        assert!(at(8000.0) < 0.3 && at(60.0) <= BELOW_SPEECH_WEIGHT + 1e-6);
+        assert!(at(120.0) < at(160.0));
         assert!(w.iter().all(|x| (0.0..=1.0).contains(x)));
         assert_eq!(
             band_weights(&default_importance(), StemRole::Music, &layout),

@@ -185,13 +185,14 @@ pub struct StemInput<'a> {
     pub priority: Option<f32>,
     /// Display name.
     pub name: &'a str,
-    /// Band powers in dBFS for left (`[0]`) and right (`[1]`), standard band layout. A NaN or
-    /// `+inf` anywhere makes the stem invalid for this update (treated as silent); `-inf`
-    /// is silence.
+    /// Band powers at this moment in dBFS for left (`[0]`) and right (`[1]`), standard band
+    /// layout ([`StemSnapshot::frame_db`]): what the stem is masked at. A NaN or `+inf`
+    /// anywhere makes the stem invalid for this update (treated as silent); `-inf` is
+    /// silence.
     pub band_db: [[f32; NUM_BANDS]; 2],
-    /// Masking levels in dBFS, as `band_db`: the level each band reaches at least half the
-    /// time ([`StemSnapshot::masking_db`]). The stem masks others at these levels and is
-    /// masked at its `band_db`. For a steady stem, pass `band_db` again.
+    /// Masking levels at this moment in dBFS, as `band_db`: the band powers through a
+    /// forward-masking envelope ([`StemSnapshot::masking_db`]). The stem masks others at
+    /// these levels. For a steady stem, pass `band_db` again.
     pub masking_db: [[f32; NUM_BANDS]; 2],
     /// Short-term loudness, LUFS. Non-finite is "unknown" except `-inf` (silence).
     pub shortterm_lufs: f32,
@@ -205,7 +206,7 @@ impl<'a> StemInput<'a> {
             role: snapshot.role,
             priority: None,
             name: snapshot.name.as_str(),
-            band_db: snapshot.band_db,
+            band_db: snapshot.frame_db,
             masking_db: snapshot.masking_db,
             shortterm_lufs: snapshot.shortterm_lufs,
         }

@@ -123,8 +123,9 @@ pub fn invariant_snapshot(id: u32, k: u64) -> StemSnapshot {
         rms_db: l - 2.0,
         correlation: (k % 3) as f32 * 0.5 - 0.5,
         gain_reduction_db: (k % 13) as f32,
-        // The masking levels end the record: a torn read shows there too.
         masking_db: band_db.map(|ch| ch.map(|v| v - 3.0 - (k % 7) as f32)),
+        // The frame levels end the record: a torn read shows there too.
+        frame_db: band_db.map(|ch| ch.map(|v| v - 1.0 - (k % 5) as f32)),
         band_db,
         transport: TransportPosition {
             playing: k.is_multiple_of(2),

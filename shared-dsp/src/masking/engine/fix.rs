@@ -21,8 +21,9 @@
 //! docs): the move changes each band's better-ear target-to-mask ratio by some dB, computed
 //! on the stems' smoothed masking powers, thresholds and energies with the bell's response
 //! at each band centre; every sounding moment of the window, kept as a histogram of
-//! deficits in 2 dB steps, is that much less short; the band stays masked only if the
-//! moments still short enough to count fill half its sounding time, and the range's loss of
+//! deficits in 2 dB steps, is that much less short; the band stays masked while the
+//! moments still short enough to count fill the share at which a flagged band keeps its
+//! flag (30 % of its sounding time), and the range's loss of
 //! audibility is taken on what they keep. A band short by 20 dB a third of the time and by
 //! 2 dB the rest needs more than its 8 dB mean deficit.
 //!
@@ -124,8 +125,11 @@ impl MaskingEngine {
                     short_s += t * short;
                 }
             }
+            // Still masked while the moments still short fill the share a flagged band keeps
+            // its flag at (the hysteresis' lower share): a band left at the edge is not
+            // cleared.
             let share = masked_s / self.win_active_s[s][q].max(cfg.min_evidence_s);
-            if share >= cfg.on_share && masked_s > 0.0 {
+            if share >= cfg.off_share && masked_s > 0.0 {
                 loss += importance * (short_s / masked_s / SII_RANGE_DB).clamp(0.0, 1.0);
             }
         }
