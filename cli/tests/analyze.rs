@@ -194,7 +194,7 @@ fn every_wav_encoding_and_aiff_read_the_same() {
     assert_eq!(code, 0, "{err}");
     let v = json_of(&out);
     assert_eq!(v["schema"], "stem-suite/analyze");
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     let stems_json = v["stems"].as_array().unwrap();
     assert_eq!(stems_json.len(), files.len());
     let reference = stems_json[3]["integrated_lufs"].as_f64().unwrap(); // float32

@@ -187,8 +187,11 @@ pub fn sum_loudness(stems: &[&[Vec<f32>]], rate: u32) -> (Vec<f32>, f32) {
 /// One warning as collected over the run.
 #[derive(Debug, Clone)]
 pub struct RunWarning {
-    /// The warning at its worst moment.
+    /// The warning at the moment whose fix asks most (see `cross_analysis`).
     pub warning: MaskingWarning,
+    /// The largest share of the maskee's audibility it took away at any moment (ranks the
+    /// warnings).
+    pub peak_loss: f32,
     /// Its text at that moment (with the fix).
     pub text: String,
     /// Seconds during which it was raised.
@@ -276,11 +279,13 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
             let key = (w.maskee_id, w.masker_id);
             let e = found.entry(key).or_insert_with(|| RunWarning {
                 warning: *w,
+                peak_loss: 0.0,
                 text: masking.describe(w),
                 active_s: 0.0,
                 first_s: t,
             });
             e.active_s += UPDATE_SECONDS;
+            e.peak_loss = e.peak_loss.max(w.audibility_loss);
             // The moment kept is the one whose fix asks most (a fix that clears the most
             // demanding moment clears the others); among equal fixes, the worst masking.
             let (now, kept) = (fix_demand(w), fix_demand(&e.warning));
@@ -345,7 +350,7 @@ pub fn cross_analysis(stems: &[(StemRole, &str, &[StemSnapshot])]) -> CrossFigur
         }
     }
     kept.sort_by(|a, b| {
-        let score = |w: &RunWarning| w.warning.audibility_loss * w.active_s as f32;
+        let score = |w: &RunWarning| w.peak_loss * w.active_s as f32;
         score(b).total_cmp(&score(a))
     });
     out.warnings = kept;

@@ -13,7 +13,7 @@ use super::{name_of, Analysis};
 /// The schema's name.
 pub const SCHEMA: &str = "stem-suite/analyze";
 /// The schema's version.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The whole document.
 #[derive(Serialize)]

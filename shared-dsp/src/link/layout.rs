@@ -171,7 +171,7 @@ pub(crate) const R_POSITION: usize = R_SAMPLE_RATE + 9; // 2 words (f64)
 pub(crate) const R_BANDS: usize = R_SAMPLE_RATE + 11; // 2 * NUM_BANDS words
 /// Track colour, as [`pack_rgb`] makes it (0 when unknown).
 pub(crate) const R_COLOR: usize = R_BANDS + 2 * NUM_BANDS;
-/// Masking level per band (layout version 2).
+/// Masking level per band (since layout version 2; a forward-masking envelope since 3).
 pub(crate) const R_MASKING: usize = R_COLOR + 1; // 2 * NUM_BANDS words
 /// Band level over the snapshot interval, short frames (layout version 3).
 pub(crate) const R_FRAME: usize = R_MASKING + 2 * NUM_BANDS; // 2 * NUM_BANDS words

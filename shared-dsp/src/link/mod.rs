@@ -13,7 +13,7 @@
 //!
 //! # The segment file
 //!
-//! One file per user and layout version: `stem-suite-v2-<euid>` in `$STEM_SUITE_LINK_DIR` if
+//! One file per user and layout version: `stem-suite-v3-<euid>` in `$STEM_SUITE_LINK_DIR` if
 //! set, else the first directory of `/dev/shm`, `$XDG_RUNTIME_DIR`, `$TMPDIR`, `/tmp`. Putting
 //! the version in the name lets builds with incompatible layouts coexist. A writer creates it
 //! with `O_CREAT | O_EXCL | O_NOFOLLOW`, mode exactly 0600, sizes it and maps it shared.
@@ -22,12 +22,12 @@
 //! writable by group or others, a header that is not complete after 1 s of waiting, a wrong
 //! magic, version, size, count or offset, and a file shorter than the layout.
 //!
-//! # Layout (version 2, little-endian, every field an atomic word)
+//! # Layout (version 3, little-endian, every field an atomic word)
 //!
 //! ```text
 //! offset  size     what
 //! 0       256      header
-//!   0  u64 magic "STEMLINK"      8 u32 layout version (2)   12 u32 init (0 none, 1 busy, 2 ready)
+//!   0  u64 magic "STEMLINK"      8 u32 layout version (3)   12 u32 init (0 none, 1 busy, 2 ready)
 //!  16  u32 header size (256)    20 u32 slot size (2560)    24 u32 slot count (64)
 //!  28  u32 master slot size (256)  32 u32 master count (16)
 //!  36  u32 slots offset (256)   40 u32 masters offset (164096)  48 u64 total size (168192)
@@ -37,17 +37,18 @@
 //!   8  u32 record sequence (seqlock)
 //!  16  u64 group id (0 = unbound), written by the Strip
 //!  24  u64 gain request: target instance id   32 u32 gain request dB (f32 bits)
-//!  64  231 u32 record, seqlock protected:
+//!  64  327 u32 record, seqlock protected:
 //!        generation, flags (bit 0: has snapshot), pid, pid namespace (2), instance id (2),
 //!        published ms (2), role, name length, name (16 words, UTF-8), sample rate,
 //!        momentary, short-term, sample peak, true peak, RMS, correlation, gain reduction,
 //!        transport flags (bit 0 playing, bit 1 known), position (f64, 2 words),
 //!        band dB left (48) and right (48), track colour (0 unknown, else 1 << 24 | RGB),
-//!        masking level dB left (48) and right (48)             (floats as f32 bits)
-//! 1024 verdict area: u32 sequence; from byte 8, seqlock protected: target instance id (2),
+//!        masking level dB left (48) and right (48), the moment's band level dB left (48)
+//!        and right (48)                                        (floats as f32 bits)
+//! 1408 verdict area: u32 sequence; from byte 8, seqlock protected: target instance id (2),
 //!        count, then from byte 64 up to 8 verdicts of 32 words (kind, other role, other
 //!        instance id (2), other name length + 16 words, low Hz, high Hz, amount dB, share,
-//!        suggested gain dB)
+//!        suggested gain dB, up to 3 ranges as low Hz, high Hz (0, 0 unused))
 //! 164096  16 x 256  Master slots: owner word (as above), u32 sequence at 8, record from 16:
 //!        generation, pid, pid namespace (2), group (2), track name (len + 16 words),
 //!        host process name (len + 16 words)

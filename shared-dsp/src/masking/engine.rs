@@ -146,6 +146,9 @@ pub struct MaskingEngine {
     /// Per slot and band: the recent peak of the band power (louder channel), falling by
     /// [`PEAK_RELEASE_DB_PER_S`]; a band sounds while within [`ACTIVE_RANGE_DB`] of it.
     recent_peak: Vec<[f32; NB]>,
+    /// Per slot and first band of a range: the fix last sized for it (see
+    /// `fix.rs`, `cached_fix`).
+    fix_cache: Vec<[fix::CachedFix; NB]>,
     /// Sums over the window's segments (kept running, recomputed when a segment ends).
     win_total_s: Vec<f32>,
     win_masked_s: Vec<[f32; NB]>,
@@ -231,6 +234,7 @@ impl MaskingEngine {
             seg_hist_s: vec![[[0.0; DEFICIT_BINS]; NB]; n * SEGMENTS],
             win_hist_s: vec![[[0.0; DEFICIT_BINS]; NB]; n],
             recent_peak: vec![[0.0; NB]; n],
+            fix_cache: vec![[fix::CachedFix::default(); NB]; n],
             win_total_s: vec![0.0; n],
             win_masked_s: vec![[0.0; NB]; n],
             win_short_s: vec![[0.0; NB]; n],
@@ -363,6 +367,7 @@ impl MaskingEngine {
         self.recent_peak[s] = [0.0; NB];
         self.win_active_s[s] = [0.0; NB];
         self.win_total_s[s] = 0.0;
+        self.fix_cache[s] = [fix::CachedFix::default(); NB];
         self.win_masked_s[s] = [0.0; NB];
         self.win_short_s[s] = [0.0; NB];
         self.matters[s] = [false; NB];

@@ -3,27 +3,24 @@
 //!
 //! # Model
 //!
-//! Inputs per stem and update: band powers `E_i,c(b)` in dBFS on the suite's 48 ERB-rate
-//! bands ([`crate::bands`]) for each channel `c` (left, right), smoothed over about 400 ms;
-//! masking levels `M_i,c(b)` on the same bands; the stem's short-term loudness, its role and
-//! an optional priority.
+//! Inputs per stem and update, for **one moment** of the song (the Strips' snapshots lined
+//! up by the host transport, [`crate::crossstem::align`]): band powers `E_i,c(b)` in dBFS
+//! on the suite's 48 ERB-rate bands ([`crate::bands`]) for each channel `c` (left, right),
+//! the mean over the snapshot's 25 ms of short analysis frames (21 ms at 48 kHz; 170 ms
+//! frames under about 900 Hz, [`crate::spectrum`]); masking levels `M_i,c(b)` on the same
+//! bands; the stem's short-term loudness, its role and an optional priority.
 //!
-//! 0. **Time: a masker counts for the time it sounds.** A stem is *masked* at its band
-//!    powers but *masks* others at its masking levels: per band, the level the band's
-//!    analysis frames reach in at least half of the last 16 (about 1.4 s), the median
-//!    ([`crate::spectrum`]). Each frame is a Hann window of about 170 ms, so a hit raises
-//!    the frames that cover it and its forward-masking tail (100 to 200 ms, Zwicker and
-//!    Fastl, *Psychoacoustics*, 4.4; Jesteadt, Bacon and Lehman 1982, JASA 71). A steady pad
-//!    masks at its power; a kick twice a second with a tight decay masks at a level 10 to
-//!    40 dB under its power, because most frames fall between hits and the gaps are
-//!    unmasked time in which the ear hears the voice. The median matches the warning rule
-//!    below (a band is flagged when masked half the time): a single masker above a steady
-//!    maskee's threshold in more than half of the frames keeps the band masked, one above it
-//!    in fewer does not. Several maskers each present part of the time are judged on the sum
-//!    of their medians, which is not the median of their sum (it errs both ways, by a few dB
-//!    for hits that coincide or alternate). The maskee side stays on band powers: a
-//!    transient maskee (a kick as the one masked) is judged on its mean, which lies under its
-//!    level during hits, so the model errs towards warning about it.
+//! 0. **Simultaneity: a stem masks what sounds with it.** A stem is *masked* at its band
+//!    powers of the moment and *masks* others at its masking levels: the same frames
+//!    through a forward-masking envelope that follows a rise at once and falls by 500 dB/s
+//!    when the sound stops (20 dB down 40 ms later, 50 dB after 100 ms: forward masking is
+//!    gone within 100 to 200 ms, Zwicker and Fastl, *Psychoacoustics*, 4.4; Jesteadt, Bacon
+//!    and Lehman 1982, JASA 71); backward masking (about 20 ms) lies within the frame's own
+//!    window. Every moment is judged on what sounds at that moment, and time enters through
+//!    the shares of step 9: a guitar fill that answers a voice never sounds with it and
+//!    masks nothing; a kick twice a second masks during its hits and tails and leaves the
+//!    gaps unmasked; a steady pad masks all the time. In the low end the moments are as
+//!    long as the 170 ms frames.
 //! 1. **Spreading** (after Schroeder, Atal and Hall 1979, "Optimizing digital speech coders by
 //!    exploiting masking properties of the human ear", JASA 66). Each masker band `b` spreads
 //!    its masking level `M_j,c(b)` (step 0) to every band `k` by
@@ -37,7 +34,7 @@
 //! 2. **Masking offset** (Johnston 1988, "Transform coding of audio signals using perceptual
 //!    noise criteria", IEEE JSAC 6): the threshold lies [`MaskingConfig::masking_offset_db`]
 //!    = 6 dB below the spread energy. Johnston gives 5.5 dB for a noise-like masker and
-//!    14.5 + z dB for a tonal one; the band powers of a 400 ms-smoothed stem cannot tell the two
+//!    14.5 + z dB for a tonal one; the band powers of a stem cannot tell the two
 //!    apart, and stems that mask (pads, guitars, drums, reverbs) are dense, so the noise
 //!    value is used, rounded to 6 dB.
 //! 3. **Adding maskers**: thresholds add as powers, on top of the threshold in quiet
@@ -88,9 +85,8 @@
 //!    counts as masked only while it sounds. The share masked is masked time over
 //!    `max(sounding time, 2 s)`, per band, so a new stem needs about a second of evidence
 //!    and silence added between a stem's phrases never raises its share (tested,
-//!    `tests/masking_activity.rs`). The band powers are smoothed over about 400 ms, so a
-//!    gap shorter than that still reads as sounding; judging moments on short frames
-//!    (tens of ms) needs finer band levels from the Strips than the link carries. Hysteresis: a band is flagged when the share reaches 50 % and
+//!    `tests/masking_activity.rs`). A histogram of the deficits of the sounding moments (2 dB
+//!    steps) is kept per band over the same window, for the fix (step 11). Hysteresis: a band is flagged when the share reaches 50 % and
 //!    unflagged when it drops below 30 %. Per band the dominant masker is the one with the
 //!    largest exponentially smoothed attribution (time constant a quarter of the window),
 //!    and it changes only when another leads by 25 %. The history (how often each band was
@@ -107,31 +103,40 @@
 //!     already up stays until its range takes less than 1.6 %, so it does not blink. One
 //!     low-importance band far short (a voice's lowest band under a ringing kick) or one
 //!     important band a few dB short (a quiet accompaniment's harmonic) raises nothing;
-//!     for roles without an importance table every band counts alike. A stem is not warned about masking by a stem of higher priority in that band
-//!     (by design the pad sits under the vocal). When both stems own the band (role rules),
-//!     the warning is a collision and is reported once per pair, in the direction with the
-//!     larger deficit.
-//! 11. **Fix**: cut the masker where its own energy causes the masking. Each masker band's
-//!     part of the threshold in the masked range is `P_j,c(b) SF(b, k) / T_-i,c(k)`,
-//!     summed over both channels and the range's bands `k`, each weighted by its mean
-//!     deficit; the cut range grows from the masker band with the largest part towards the
-//!     larger neighbour until it covers at least 80 % of the masker's part and a cut of at
-//!     most [`MaskingConfig::max_cut_db`] = 12 dB (a deep but ordinary dynamic-EQ dip on a
-//!     stem) closes the deficit. The cut is `cut = -10 log10(1 - (1 - 10^(-short/10)) /
-//!     (share coverage))`, with `share` the masker's smoothed part of the deficit and
-//!     `coverage` the part of it the range holds. The range is in the masker's bands
-//!     ([`SuggestedFix`]): a pad whose energy lies above 6 kHz and masks a vocal at 5 kHz
-//!     from above is cut above 6 kHz. Masker powers, thresholds and the maskee's energy are
-//!     taken smoothed over the stem's updates (time constant a quarter of the window), so
-//!     that the fix does not follow each hit of a drum. The cut is then checked by re-running
-//!     the model on those smoothed values with the masker's masking levels in the range
-//!     lowered by the cut: if
-//!     the summed deficit of the range does not shrink, or no cut of the masker alone can
-//!     close the gap (it holds too little of the threshold), the fix boosts the maskee by
-//!     the deficit instead, at most [`MaskingConfig::max_boost_db`] = 6 dB, over the part
-//!     of the range where the maskee's role gives the bands an importance of at least
-//!     [`importance::LOW_IMPORTANCE`] = 0.5 (a 6 dB boost of a vocal's low mids adds mud,
-//!     not clarity); with no such part, the fix is the deepest cut on the masker.
+//!     for roles without an importance table every band counts alike. A stem is not
+//!     warned about masking by a stem of higher priority in that band (by design the pad
+//!     sits under the vocal). **One warning per pair and direction**: the ranges of one
+//!     maskee named for one masker are one [`MaskingWarning`] listing them ([`Ranges`],
+//!     at most [`MAX_RANGES`] = 3, the ones taking most audibility away), each with its
+//!     own fix. When both stems own a band of it (role rules), the warning is a collision
+//!     and is reported once per pair, in the direction that takes more audibility away.
+//! 11. **Fix: the smallest move that clears the warning** (`engine/fix.rs`). A move
+//!     is checked by re-running the model on it, moment by moment: on the stems' smoothed
+//!     masking powers, thresholds and energies (time constant a quarter of the window) the
+//!     move changes each band's better-ear target-to-mask ratio by some dB; every sounding
+//!     moment of the window (the deficit histogram) is then that much less short; a band
+//!     stays masked while the moments still short enough to count fill 30 % of its sounding
+//!     time (the hysteresis' lower share), and the range's loss of audibility (step 10) is
+//!     taken on what they keep. A move *clears* a range when the loss falls under half of
+//!     the 2 % a warning needs (a margin for what the model cannot know: the corpus applies
+//!     every fix to the stems' audio and runs the engine again). In order of preference:
+//!     (1) a **cut on the masker** as a bell (the Strip's RBJ cookbook peaking filter, its
+//!     response evaluated at every band centre, its half-gain points the range's edges) on
+//!     the narrowest run of the masker's own bands that clears it, grown from the band that
+//!     adds most to the threshold in the range (weighted by the deficit there) towards the
+//!     larger neighbour; the smallest depth in 0.5 dB steps, at most
+//!     [`MaskingConfig::max_cut_db`] = 12 dB for a bell of an octave or less and
+//!     [`MAX_WIDE_CUT_DB`] = 6 dB for a wider one (a 12 dB cut over two octaves is not a
+//!     move anyone makes), never wider than [`MAX_BELL_OCTAVES`]; the range is in the
+//!     masker's bands ([`SuggestedFix`]): a pad whose energy lies above 6 kHz and masks a
+//!     vocal at 5 kHz from above is cut above 6 kHz; (2) a **boost of the maskee**, at most
+//!     [`MaskingConfig::max_boost_db`] = 6 dB, over the part of the range where its role
+//!     gives the bands an importance of at least [`importance::LOW_IMPORTANCE`] = 0.5 (a
+//!     6 dB boost of a vocal's low mids adds mud, not clarity); (3) a **lower level** for
+//!     the whole masker, at most [`MAX_LOWER_DB`] = 20 dB, said as "lower the pad by about
+//!     N dB, or move one of the parts"; (4) else "**move one of the parts**": no EQ move or
+//!     level change within reach clears it (other stems hold the threshold too, or the
+//!     deficit is too deep).
 //!
 //! Role rules and band importance are data ([`RoleRules`], [`RoleImportance`]); the defaults
 //! protect the lead vocal's presence range

@@ -75,6 +75,7 @@ fn warning(maskee: usize, masker: usize, text: &str) -> RunWarning {
             window_s: 10.0,
             ..MaskingWarning::default()
         },
+        peak_loss: 0.05,
         text: text.to_owned(),
         active_s: 20.0,
         first_s: 2.5,

@@ -63,7 +63,12 @@ pub fn bell_q(lo_hz: f32, hi_hz: f32) -> f32 {
 /// Power gain at `hz` of an analog RBJ peaking bell at `f0_hz` with `q` and `gain_db`:
 /// `|H(jw)|^2` of `H(s) = (s^2 + s A/Q + 1) / (s^2 + s/(A Q) + 1)`, `A = 10^(gain/40)`.
 pub fn bell_power_gain(hz: f32, f0_hz: f32, q: f32, gain_db: f32) -> f32 {
-    let a = 10f32.powf(gain_db / 40.0);
+    bell_power_gain_a(hz, f0_hz, q, 10f32.powf(gain_db / 40.0))
+}
+
+/// [`bell_power_gain`] with `A = 10^(gain/40)` given.
+#[inline]
+fn bell_power_gain_a(hz: f32, f0_hz: f32, q: f32, a: f32) -> f32 {
     let w = hz / f0_hz;
     let d = (1.0 - w * w) * (1.0 - w * w);
     let num = d + (w * a / q) * (w * a / q);
@@ -75,7 +80,55 @@ pub fn bell_power_gain(hz: f32, f0_hz: f32, q: f32, gain_db: f32) -> f32 {
     }
 }
 
+/// How long a sized fix is kept before it is sized again while its range and masker stay
+/// the same, seconds: the levels it is sized on are smoothed over a quarter of the window
+/// (2.5 s), so a fix a few updates old is as good, and sizing every range at every update
+/// would cost more than the rest of the update.
+pub(super) const FIX_REFRESH_S: f64 = 0.5;
+
+/// A fix sized for a range, and for which range and masker, and when.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CachedFix {
+    valid: bool,
+    masker: usize,
+    last: usize,
+    at_s: f64,
+    fix: SuggestedFix,
+}
+
 impl MaskingEngine {
+    /// The fix for the range `first..=last` of `s` named for `m`: sized again when the range
+    /// or its masker changed, or when it is [`FIX_REFRESH_S`] old (the refreshes of a stem's
+    /// ranges are staggered over the updates by their first band), else the one sized last.
+    pub(super) fn cached_fix(
+        &mut self,
+        s: usize,
+        m: usize,
+        first: usize,
+        last: usize,
+    ) -> SuggestedFix {
+        let c = self.fix_cache[s][first];
+        if c.valid && c.masker == m && c.last == last && self.time_s - c.at_s < FIX_REFRESH_S {
+            return c.fix;
+        }
+        let fix = self.size_fix(s, m, first, last);
+        // Staggered: ranges starting at different bands fall due at different updates.
+        let stagger = (first % 8) as f64 / 8.0 * FIX_REFRESH_S;
+        let at_s = if c.valid {
+            self.time_s
+        } else {
+            self.time_s - stagger
+        };
+        self.fix_cache[s][first] = CachedFix {
+            valid: true,
+            masker: m,
+            last,
+            at_s,
+            fix,
+        };
+        fix
+    }
+
     /// The share of `s`'s importance-weighted audibility that the bands of `first..=last`
     /// named for `m` would take away with the masker's masking powers scaled by
     /// `masker_gain[b]` (power) and the maskee's energy raised by `maskee_gain_db[q]`, as a
@@ -99,6 +152,16 @@ impl MaskingEngine {
         let es = &self.slot_energy[s];
         let role = self.slot_role[s];
         let cfg = &self.config;
+        // Only the masker bands the move changes (a bell leaves the far bands alone).
+        let mut moved = [0u8; NB];
+        let mut num_moved = 0;
+        for (b, g) in masker_gain.iter().enumerate() {
+            if *g < 0.999 {
+                moved[num_moved] = b as u8;
+                num_moved += 1;
+            }
+        }
+        let moved = &moved[..num_moved];
         let mut loss = 0.0f32;
         for q in first..=last {
             if self.warn_masker(s, q) as usize != m {
@@ -106,8 +169,12 @@ impl MaskingEngine {
             }
             let (mut ratio, mut ratio_after) = (0.0f32, 0.0f32);
             for c in 0..2 {
-                let removed: f32 = (0..NB)
-                    .map(|b| (1.0 - masker_gain[b]) * pm[c][b] * spread[b * NB + q])
+                let removed: f32 = moved
+                    .iter()
+                    .map(|&b| {
+                        let b = b as usize;
+                        (1.0 - masker_gain[b]) * pm[c][b] * spread[b * NB + q]
+                    })
                     .sum();
                 let t_after = (ts[c][q] - removed).max(self.kernels.quiet_power[q]);
                 ratio = ratio.max(es[c][q] / ts[c][q]);
@@ -205,9 +272,10 @@ impl MaskingEngine {
                 };
                 let (f0, q) = ((lo_hz * hi_hz).sqrt(), bell_q(lo_hz, hi_hz));
                 let with_cut = |cut: f32| {
+                    let a = 10f32.powf(-cut / 40.0);
                     let mut g = [1.0f32; NB];
                     for (b, x) in g.iter_mut().enumerate() {
-                        *x = bell_power_gain(centers[b], f0, q, -cut);
+                        *x = bell_power_gain_a(centers[b], f0, q, a);
                     }
                     Self::clears(self.loss_with(s, m, first, last, &g, &none_db))
                 };

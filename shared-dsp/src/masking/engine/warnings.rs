@@ -217,7 +217,7 @@ impl MaskingEngine {
     }
 
     fn make_range(
-        &self,
+        &mut self,
         s: usize,
         m: usize,
         first: usize,
@@ -244,7 +244,7 @@ impl MaskingEngine {
             short_db: short / count.max(1.0),
             masked_share: share / count.max(1.0),
             audibility_loss,
-            fix: self.size_fix(s, m, first, last),
+            fix: self.cached_fix(s, m, first, last),
         }
     }
 
