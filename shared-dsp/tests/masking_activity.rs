@@ -4,9 +4,9 @@
 mod masking_util;
 
 use masking_util::*;
+use proptest::prelude::*;
 use shared_dsp::bands::NUM_BANDS;
 use shared_dsp::masking::{MaskingEngine, StemInput};
-use proptest::prelude::*;
 use shared_dsp::role::StemRole;
 
 const VOCAL: u64 = 11;

@@ -231,14 +231,13 @@ impl SuggestedFix {
             FixAction::Cut => format!("cut {stem} by {gain:.1} dB {at} {bell}"),
             FixAction::Boost => format!("boost {stem} by {gain:.1} dB {at} {bell}"),
             FixAction::Lower => format!(
-                "no cut on {stem} of at most {max_cut_db:.0} dB ({:.0} dB over more than an \
-                 octave) clears it: lower {stem} by about {gain:.1} dB, or move one of the \
-                 parts",
+                "lower {stem} by about {gain:.1} dB, or move one of the parts (no cut of at \
+                 most {max_cut_db:.0} dB, {:.0} dB over more than an octave, clears it)",
                 crate::masking::engine::MAX_WIDE_CUT_DB.min(max_cut_db)
             ),
             FixAction::Move => format!(
-                "no EQ move or level change of {stem} within reach clears it: move one of the \
-                 parts (another register, another moment or another place in the stereo image)"
+                "move one of the parts: another register, moment or place in the stereo \
+                 image (no EQ move or level change of {stem} within reach clears it)"
             ),
         }
     }

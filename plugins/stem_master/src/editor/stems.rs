@@ -511,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn warnings_list_in_row_order_whatever_the_engine_order() {
+    fn warnings_list_by_priority_then_row_whatever_the_engine_order() {
         let v = view(vec![
             warning(WarningKind::Masking, 5, 3, 30),
             warning(WarningKind::Masking, 3, 7, 4),
@@ -520,5 +520,9 @@ mod tests {
         ]);
         // Rows: Kick (7), Bass (3), Vox (5).
         assert_eq!(warnings::display_order(&v), vec![3, 1, 2, 0]);
+        // A masked stem of higher priority lists first: the vocal's warnings on top.
+        let mut v = v;
+        v.rows[2].priority = 100.0;
+        assert_eq!(warnings::display_order(&v), vec![2, 0, 3, 1]);
     }
 }

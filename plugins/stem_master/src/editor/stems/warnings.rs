@@ -56,9 +56,10 @@ pub(super) fn list(tab: &mut StemsTab, ui: &mut Ui, cross: &CrossStemView, heigh
     });
 }
 
-/// The warnings' indices in the order the list shows them: by the masked stem's row, then
-/// the masking stem's, then frequency. The engine's own order can change between updates,
-/// and a list that reshuffles under the pointer cannot be clicked.
+/// The warnings' indices in the order the list shows them: the masked stems of highest
+/// priority first (the lead vocal's warnings before the drums'), then by the masked stem's
+/// row, the masking stem's, and frequency. The engine's own order and the warnings' figures
+/// change between updates, and a list that reshuffles under the pointer cannot be clicked.
 pub(super) fn display_order(cross: &CrossStemView) -> Vec<usize> {
     let row_of = |id: u64| {
         cross
@@ -67,10 +68,18 @@ pub(super) fn display_order(cross: &CrossStemView) -> Vec<usize> {
             .position(|r| r.id == id)
             .unwrap_or(usize::MAX)
     };
+    let priority_of = |id: u64| {
+        cross
+            .rows
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(0, |r| -(r.priority * 10.0).round() as i64)
+    };
     let mut order: Vec<usize> = (0..cross.masking.warnings.len()).collect();
     order.sort_by_key(|&i| {
         let w = &cross.masking.warnings[i].warning;
         (
+            priority_of(w.maskee_id),
             row_of(w.maskee_id),
             row_of(w.masker_id),
             w.first_band,
