@@ -133,7 +133,6 @@ pub struct MaskingEngine {
     /// Bands in a warning after the last update (the audibility rule's hysteresis).
     warned: Vec<[bool; NB]>,
     dominant: Vec<[u16; NB]>,
-    short_ema: Vec<[f32; NB]>,
     history_masked_s: Vec<[f32; NB]>,
     seg_masked_s: Vec<[f32; NB]>,
     seg_short_s: Vec<[f32; NB]>,
@@ -226,7 +225,6 @@ impl MaskingEngine {
             flagged: vec![[false; NB]; n],
             warned: vec![[false; NB]; n],
             dominant: vec![[NO_SLOT; NB]; n],
-            short_ema: vec![[0.0; NB]; n],
             history_masked_s: vec![[0.0; NB]; n],
             seg_masked_s: vec![[0.0; NB]; n * SEGMENTS],
             seg_short_s: vec![[0.0; NB]; n * SEGMENTS],
@@ -378,7 +376,6 @@ impl MaskingEngine {
         self.flagged[s] = [false; NB];
         self.warned[s] = [false; NB];
         self.dominant[s] = [NO_SLOT; NB];
-        self.short_ema[s] = [0.0; NB];
         self.history_masked_s[s] = [0.0; NB];
         self.slot_mask_power[s] = [[0.0; NB]; 2];
         self.slot_threshold[s] = [[1.0; NB]; 2];

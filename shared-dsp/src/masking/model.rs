@@ -1,9 +1,7 @@
 //! The psychoacoustic pieces of the masking model as plain functions and tables computed at
-//! set-up: the spreading function, critical-band integration, the threshold in quiet and the
-//! fix-size formula. See the module docs of [`crate::masking`] for the model and its sources.
+//! set-up: the spreading function, critical-band integration and the threshold in quiet. See the module docs of [`crate::masking`] for the model and its sources.
 
 use crate::bands::{hz_to_bark, BandLayout, NUM_BANDS};
-use crate::db::power_to_db;
 
 /// Spreading function of Schroeder, Atal and Hall (1979), in dB, for a maskee `dz_bark`
 /// Bark above the masker (negative: below). 0 dB at `dz = 0` (within 0.01 dB), falling
@@ -93,26 +91,10 @@ impl Kernels {
     }
 }
 
-/// Cut in dB (positive number) that a masker holding `share` (0..1) of the threshold must
-/// take so that the threshold falls by `short_db`, or `None` if cutting this masker alone
-/// cannot get there. From `1 - share * (1 - 10^(-cut/10)) = 10^(-short/10)`.
-// NOTE: `!(x > y)` on purpose: NaN takes the early exits.
-#[allow(clippy::neg_cmp_op_on_partial_ord)]
-pub fn cut_needed_db(short_db: f32, share: f32) -> Option<f32> {
-    if !(short_db > 0.0) {
-        return Some(0.0);
-    }
-    let need = 1.0 - db_to_power(-short_db);
-    if !(share > need) {
-        return None;
-    }
-    let rest = 1.0 - need / share;
-    Some(-power_to_db(rest, FLOOR_DB))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::power_to_db;
     use approx::assert_abs_diff_eq;
 
     #[test]
@@ -145,14 +127,5 @@ mod tests {
             );
             assert!(k.quiet_power[b].is_finite() && k.quiet_power[b] > 0.0);
         }
-    }
-
-    #[test]
-    fn cut_formula_inverts() {
-        let cut = cut_needed_db(3.0, 0.9).unwrap();
-        let after = 1.0 - 0.9 * (1.0 - db_to_power(-cut));
-        assert_abs_diff_eq!(power_to_db(after, FLOOR_DB), -3.0, epsilon = 1e-3);
-        assert_eq!(cut_needed_db(10.0, 0.5), None);
-        assert_eq!(cut_needed_db(0.0, 0.5), Some(0.0));
     }
 }

@@ -201,7 +201,6 @@ impl MaskingEngine {
             let seg = s * SEGMENTS + self.segment;
             for q in 0..NB {
                 let short = self.short_db[s][q];
-                self.short_ema[s][q] += alpha * (short - self.short_ema[s][q]);
                 // The band sounds while near its own recent peak: only then is the stem
                 // judged there, masked or clear.
                 let peak = &mut self.recent_peak[s][q];
