@@ -94,35 +94,24 @@ pub fn fft_size_for(sample_rate_hz: f32) -> usize {
 /// Smoothed ERB-band powers of one or two channels.
 pub struct BandSpectrum {
     sample_rate_hz: f32,
-    fft: Arc<dyn RealToComplex<f32>>,
+    /// The long frames.
+    long: WindowedFft,
     fft_size: usize,
     hop: usize,
-    window: Vec<f32>,
-    /// Scale from a sum of one-sided bin powers to a power relative to a full-scale sine.
-    power_scale: f32,
     /// Input history per channel, a ring of `fft_size` samples.
     history: [Vec<f32>; 2],
     write_pos: usize,
     since_hop: usize,
-    frame: Vec<f32>,
-    bins: Vec<Complex<f32>>,
-    scratch: Vec<Complex<f32>>,
     /// First and one-past-last bin of each band (empty when the band lies above Nyquist).
     band_bins: [(usize, usize); NUM_BANDS],
     smoothing: f32,
     power: [[f32; NUM_BANDS]; 2],
     /// The newest long frame's power per channel and band.
     long_frame: [[f32; NUM_BANDS]; 2],
-    /// Short frames: FFT, its length and hop, window, power scale, buffers, each band's bins
-    /// (`(0, 0)` for a band read from the long frames).
-    short_fft: Arc<dyn RealToComplex<f32>>,
-    short_size: usize,
+    /// The short frames, their hop, and each band's bins in them (`(0, 0)` for a band read
+    /// from the long frames).
+    short: WindowedFft,
     short_hop: usize,
-    short_window: Vec<f32>,
-    short_scale: f32,
-    short_frame: Vec<f32>,
-    short_bins: Vec<Complex<f32>>,
-    short_scratch: Vec<Complex<f32>>,
     short_band_bins: [(usize, usize); NUM_BANDS],
     /// Samples since the last short frame.
     since_short: usize,
@@ -141,34 +130,20 @@ pub struct BandSpectrum {
 impl BandSpectrum {
     /// A spectrum analyser at `sample_rate_hz`. Allocates (buffers and the FFT plan).
     pub fn new(sample_rate_hz: f32) -> Self {
-        let mut planner = RealFftPlanner::<f32>::new();
-        let fft = planner.plan_fft_forward(1024);
-        let short_fft = planner.plan_fft_forward(64);
         let mut this = Self {
             sample_rate_hz,
-            fft,
+            long: WindowedFft::new(1024),
             fft_size: 0,
             hop: 0,
-            window: Vec::new(),
-            power_scale: 0.0,
             history: [Vec::new(), Vec::new()],
             write_pos: 0,
             since_hop: 0,
-            frame: Vec::new(),
-            bins: Vec::new(),
-            scratch: Vec::new(),
             band_bins: [(0, 0); NUM_BANDS],
             smoothing: 0.0,
             power: [[FLOOR_POWER; NUM_BANDS]; 2],
             long_frame: [[FLOOR_POWER; NUM_BANDS]; 2],
-            short_fft,
-            short_size: 0,
+            short: WindowedFft::new(64),
             short_hop: 0,
-            short_window: Vec::new(),
-            short_scale: 0.0,
-            short_frame: Vec::new(),
-            short_bins: Vec::new(),
-            short_scratch: Vec::new(),
             short_band_bins: [(0, 0); NUM_BANDS],
             since_short: 0,
             envelope: [[FLOOR_POWER; NUM_BANDS]; 2],
@@ -187,19 +162,10 @@ impl BandSpectrum {
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
         let n = fft_size_for(sample_rate_hz);
         self.sample_rate_hz = sample_rate_hz;
-        self.fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+        self.long = WindowedFft::new(n);
         self.fft_size = n;
         self.hop = n / 2;
-        self.window = hann(n);
-        let window_energy: f32 = self.window.iter().map(|w| w * w).sum();
-        // Mean square of the windowed frame = 2/N * sum of one-sided |X_k|^2 / sum w^2 * N...
-        // Parseval: sum (x w)^2 = (1/N) sum_two_sided |X|^2 = (2/N) sum_one_sided |X|^2.
-        // Divide by sum w^2 for the mean square, and by 0.5 (a full-scale sine's mean square).
-        self.power_scale = 2.0 / n as f32 / window_energy / 0.5;
         self.history = [vec![0.0; n], vec![0.0; n]];
-        self.frame = vec![0.0; n];
-        self.bins = self.fft.make_output_vec();
-        self.scratch = self.fft.make_scratch_vec();
         let layout = BandLayout::standard();
         let bin_hz = sample_rate_hz / n as f32;
         let last_bin = n / 2;
@@ -219,15 +185,8 @@ impl BandSpectrum {
 
         // Short frames.
         let ns = short_fft_size_for(sample_rate_hz);
-        self.short_fft = RealFftPlanner::<f32>::new().plan_fft_forward(ns);
-        self.short_size = ns;
+        self.short = WindowedFft::new(ns);
         self.short_hop = ns / 2;
-        self.short_window = hann(ns);
-        let short_energy: f32 = self.short_window.iter().map(|w| w * w).sum();
-        self.short_scale = 2.0 / ns as f32 / short_energy / 0.5;
-        self.short_frame = vec![0.0; ns];
-        self.short_bins = self.short_fft.make_output_vec();
-        self.short_scratch = self.short_fft.make_scratch_vec();
         let short_bin_hz = sample_rate_hz / ns as f32;
         for b in 0..NUM_BANDS {
             let (lo_hz, hi_hz) = (layout.edges_hz[b], layout.edges_hz[b + 1]);
@@ -311,26 +270,11 @@ impl BandSpectrum {
     /// frame for a narrow band), through the forward-masking envelope, into the sums of the
     /// next [`Self::take_moment`].
     fn analyse_moment(&mut self, ch: usize) {
-        let ns = self.short_size;
-        let n = self.fft_size;
-        // The newest `ns` samples of the ring, oldest first.
-        for i in 0..ns {
-            let at = (self.write_pos + n - ns + i) % n;
-            self.short_frame[i] = self.history[ch][at] * self.short_window[i];
-        }
-        let ok = self
-            .short_fft
-            .process_with_scratch(
-                &mut self.short_frame,
-                &mut self.short_bins,
-                &mut self.short_scratch,
-            )
-            .is_ok();
+        let ok = self.short.analyse(&self.history[ch], self.write_pos);
         for b in 0..NUM_BANDS {
             let (lo, hi) = self.short_band_bins[b];
             let p = if hi > lo && ok {
-                let sum: f32 = self.short_bins[lo..hi].iter().map(|c| c.norm_sqr()).sum();
-                sum * self.short_scale
+                self.short.band_power(lo, hi)
             } else {
                 self.long_frame[ch][b]
             };
@@ -375,29 +319,12 @@ impl BandSpectrum {
     }
 
     fn analyse_channel(&mut self, ch: usize) {
-        let n = self.fft_size;
-        // Oldest sample first: the ring from the write position on, then its start.
-        let (older, newer) = self.history[ch].split_at(self.write_pos);
-        let (first, second) = self.frame.split_at_mut(newer.len());
-        let (w_first, w_second) = self.window.split_at(newer.len());
-        for ((f, x), w) in first.iter_mut().zip(newer).zip(w_first) {
-            *f = x * w;
-        }
-        for ((f, x), w) in second.iter_mut().zip(older).zip(w_second) {
-            *f = x * w;
-        }
-        if self
-            .fft
-            .process_with_scratch(&mut self.frame, &mut self.bins, &mut self.scratch)
-            .is_err()
-        {
+        if !self.long.analyse(&self.history[ch], self.write_pos) {
             return;
         }
-        debug_assert_eq!(self.bins.len(), n / 2 + 1);
         let a = self.smoothing;
         for (b, &(lo, hi)) in self.band_bins.iter().enumerate() {
-            let sum: f32 = self.bins[lo..hi].iter().map(|c| c.norm_sqr()).sum();
-            let p = sum * self.power_scale;
+            let p = self.long.band_power(lo, hi);
             let smoothed = a * self.power[ch][b] + (1.0 - a) * p;
             self.power[ch][b] = if smoothed.is_finite() {
                 smoothed.max(FLOOR_POWER)
@@ -426,14 +353,68 @@ impl BandSpectrum {
     }
 }
 
-/// A periodic Hann window of `n` samples.
-fn hann(n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            let x = std::f32::consts::TAU * i as f32 / n as f32;
-            0.5 - 0.5 * x.cos()
-        })
-        .collect()
+/// One Hann-windowed real FFT of `n` samples with its buffers (the long frames and the
+/// short frames are each one).
+struct WindowedFft {
+    fft: Arc<dyn RealToComplex<f32>>,
+    /// A periodic Hann window.
+    window: Vec<f32>,
+    /// Scale from a sum of one-sided bin powers to a power relative to a full-scale sine.
+    scale: f32,
+    frame: Vec<f32>,
+    bins: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+}
+
+impl WindowedFft {
+    /// Plans an FFT of `n` samples and allocates its buffers.
+    fn new(n: usize) -> Self {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+        let window: Vec<f32> = (0..n)
+            .map(|i| {
+                let x = std::f32::consts::TAU * i as f32 / n as f32;
+                0.5 - 0.5 * x.cos()
+            })
+            .collect();
+        let energy: f32 = window.iter().map(|w| w * w).sum();
+        // Parseval: sum (x w)^2 = (1/N) sum_two_sided |X|^2 = (2/N) sum_one_sided |X|^2.
+        // Divide by sum w^2 for the mean square, and by 0.5 (a full-scale sine's mean square).
+        let scale = 2.0 / n as f32 / energy / 0.5;
+        Self {
+            frame: vec![0.0; n],
+            bins: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            fft,
+            window,
+            scale,
+        }
+    }
+
+    /// Windows and transforms the newest `n` samples of the ring `history` (the newest
+    /// just before `end`), oldest first. `false` when the transform fails. Does not allocate.
+    fn analyse(&mut self, history: &[f32], end: usize) -> bool {
+        let (n, len) = (self.frame.len(), history.len());
+        let start = (end + len - n) % len;
+        // The ring from `start`, then from its beginning when the frame wraps.
+        let first = (len - start).min(n);
+        let (f_first, f_second) = self.frame.split_at_mut(first);
+        let (w_first, w_second) = self.window.split_at(first);
+        for ((f, x), w) in f_first.iter_mut().zip(&history[start..]).zip(w_first) {
+            *f = x * w;
+        }
+        for ((f, x), w) in f_second.iter_mut().zip(history).zip(w_second) {
+            *f = x * w;
+        }
+        self.fft
+            .process_with_scratch(&mut self.frame, &mut self.bins, &mut self.scratch)
+            .is_ok()
+    }
+
+    /// The power of bins `lo..hi` of the last frame, relative to a full-scale sine.
+    fn band_power(&self, lo: usize, hi: usize) -> f32 {
+        let sum: f32 = self.bins[lo..hi].iter().map(|c| c.norm_sqr()).sum();
+        sum * self.scale
+    }
 }
 
 #[cfg(test)]

@@ -129,14 +129,15 @@ impl MaskingEngine {
         fix
     }
 
-    /// The share of `s`'s importance-weighted audibility that the bands of `first..=last`
-    /// named for `m` would take away with the masker's masking powers scaled by
-    /// `masker_gain[b]` (power) and the maskee's energy raised by `maskee_gain_db[q]`, as a
-    /// fresh run of the engine would judge it. Per band, the move changes the better-ear
-    /// target-to-mask ratio on the smoothed model by some dB; every sounding moment of the
-    /// window (the deficit histogram) is then that much less short: the band stays masked
-    /// only if the moments still short enough to count fill half its sounding time, and its
-    /// loss is taken on the deficit they keep.
+    /// The importance-weighted audibility of `s` that the bands of `first..=last` named for
+    /// `m` would take away with the masker's masking powers scaled by `masker_gain[b]`
+    /// (power) and the maskee's energy raised by `maskee_gain_db[q]`, as a fresh run of the
+    /// engine would judge it, before dividing by the importance of every band that matters
+    /// (the caller does that once). Per band, the move changes the better-ear target-to-mask
+    /// ratio on the smoothed model by some dB; every sounding moment of the window (the
+    /// deficit histogram) is then that much less short: the band stays masked while the
+    /// moments still short enough to count fill the hysteresis' lower share of its sounding
+    /// time, and its loss is taken on the deficit they keep.
     fn loss_with(
         &self,
         s: usize,
@@ -200,18 +201,7 @@ impl MaskingEngine {
                 loss += importance * (short_s / masked_s / SII_RANGE_DB).clamp(0.0, 1.0);
             }
         }
-        let total = self.importance_total(s);
-        if total > 0.0 {
-            loss / total
-        } else {
-            0.0
-        }
-    }
-
-    /// Whether a range taking `loss` of the audibility away would raise no warning, with
-    /// [`CLEAR_MARGIN`] to spare.
-    fn clears(loss: f32) -> bool {
-        loss < MIN_AUDIBILITY_LOSS * CLEAR_MARGIN
+        loss
     }
 
     /// The fix for the range `first..=last` of `s` masked by `m` (see the module docs).
@@ -221,6 +211,10 @@ impl MaskingEngine {
         let centers = &self.layout.centers_hz;
         let none_db = [0.0f32; NB];
         let unity = [1.0f32; NB];
+        // A move clears the range when it would take less than the audibility a warning needs,
+        // with [`CLEAR_MARGIN`] to spare (`loss_with` before its division by `total`).
+        let total = self.importance_total(s);
+        let clears = |loss: f32| total <= 0.0 || loss < MIN_AUDIBILITY_LOSS * CLEAR_MARGIN * total;
         let bell = |stem: usize, action, lo: usize, hi: usize, gain_db: f32| {
             let (lo_hz, hi_hz) = (edges[lo], edges[hi + 1]);
             SuggestedFix {
@@ -277,7 +271,7 @@ impl MaskingEngine {
                     for (b, x) in g.iter_mut().enumerate() {
                         *x = bell_power_gain_a(centers[b], f0, q, a);
                     }
-                    Self::clears(self.loss_with(s, m, first, last, &g, &none_db))
+                    clears(self.loss_with(s, m, first, last, &g, &none_db))
                 };
                 if let Some(cut) = smallest(limit, &with_cut) {
                     return bell(m, FixAction::Cut, lo, hi, -cut);
@@ -309,7 +303,7 @@ impl MaskingEngine {
                 for (k, x) in g.iter_mut().enumerate() {
                     *x = power_to_db(bell_power_gain(centers[k], f0, q, boost), FLOOR_DB);
                 }
-                Self::clears(self.loss_with(s, m, first, last, &unity, &g))
+                clears(self.loss_with(s, m, first, last, &unity, &g))
             };
             if let Some(boost) = smallest(self.config.max_boost_db, &with_boost) {
                 return bell(s, FixAction::Boost, lo, hi, boost);
@@ -319,7 +313,7 @@ impl MaskingEngine {
         // 3. The whole masker quieter.
         let with_lower = |cut: f32| {
             let g = [db_to_power(-cut); NB];
-            Self::clears(self.loss_with(s, m, first, last, &g, &none_db))
+            clears(self.loss_with(s, m, first, last, &g, &none_db))
         };
         let whole = |action, gain_db| SuggestedFix {
             stem_id: self.slot_id[m],
